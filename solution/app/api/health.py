@@ -1,0 +1,41 @@
+# >>> file lesson 00 todo
+from fastapi import APIRouter, Response, status
+
+from app.api.deps import (
+    SessionDep,
+    # >>> given 04
+    RedisDep,
+    # <<< given 04
+)
+from app.services.health import check_health
+
+router = APIRouter(tags=["health"])
+
+
+# >>> lesson 00
+@router.get("/health")
+async def health(
+    session: SessionDep,
+    response: Response,
+    # >>> lesson 04
+    redis: RedisDep,
+    # --- todo
+    # TODO(04): `redis: RedisDep` — і передайте його в check_health: /health звітує про Redis.
+    # <<< lesson 04
+) -> dict[str, str]:
+    report = await check_health(
+        session,
+        # >>> lesson 04
+        redis,
+        # <<< lesson 04
+    )
+    if report["status"] != "ok":
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return report
+
+
+# --- todo
+# TODO(00): GET /health → {"status": "ok", "database": "ok"} через check_health(session);
+#   якщо база недоступна — 503 і {"status": "error", "database": "unavailable"}
+#   (checkpoint 00.3). Статус відповіді змінюйте через параметр `response: Response`.
+# <<< lesson 00

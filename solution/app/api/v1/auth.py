@@ -1,0 +1,208 @@
+from typing import Annotated
+
+from fastapi import (
+    APIRouter,
+    Depends,
+    status,
+    # >>> given 01
+    BackgroundTasks,
+    # <<< given 01
+    # >>> given 03
+    Request,
+    Response,
+    # <<< given 03
+)
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.api.deps import (
+    SessionDep,
+    # >>> given 01
+    MailerDep,
+    # <<< given 01
+    # >>> given 04
+    CurrentUser,
+    RedisDep,
+    # <<< given 04
+)
+
+# >>> lesson 03
+from app.core.config import settings
+from app.core.rate_limit import limiter
+
+# --- todo
+# TODO(03): імпортуйте settings з app.core.config і limiter з app.core.rate_limit (коли
+#   створите його там) — для декораторів @limiter.limit нижче.
+# <<< lesson 03
+# >>> lesson 01
+from app.core.security import create_email_token
+
+# --- todo
+# TODO(01): імпортуйте create_email_token з app.core.security, коли напишете його там
+#   (потрібен у register і resend_verification нижче).
+# <<< lesson 01
+# >>> lesson homework
+from app.core.security import create_password_reset_token
+
+# <<< lesson homework
+from app.schemas.token import RefreshRequest, TokenPair
+from app.schemas.user import (
+    UserCreate,
+    UserRead,
+    # >>> given 01
+    EmailRequest,
+    Message,
+    # <<< given 01
+    # >>> lesson homework
+    PasswordResetConfirm,
+    # <<< lesson homework
+)
+from app.services import auth as auth_service
+from app.services import users as user_service
+
+# >>> given 01
+from app.services.email import send_verification_email
+
+# <<< given 01
+# >>> lesson homework
+from app.services.email import send_password_reset_email
+
+# <<< lesson homework
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+PasswordForm = Annotated[OAuth2PasswordRequestForm, Depends()]
+
+
+@router.post("/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+# >>> lesson 03
+@limiter.limit(settings.REGISTER_RATE_LIMIT)  # 5 registrations per IP per minute
+# --- todo
+# TODO(03): не більше REGISTER_RATE_LIMIT ("5/minute") реєстрацій з однієї IP — 6-та → 429
+#   з Retry-After (checkpoint 03.2). SlowAPI потрібні параметри `request` і `response`.
+# <<< lesson 03
+async def register(
+    body: UserCreate,
+    session: SessionDep,
+    # >>> lesson 01
+    mailer: MailerDep,
+    background: BackgroundTasks,
+    # <<< lesson 01
+    # >>> lesson 03
+    request: Request,  # SlowAPI reads the client's address from it
+    response: Response,  # SlowAPI writes the X-RateLimit-* headers into it
+    # <<< lesson 03
+):
+    user = await user_service.create_user(session, body)
+    # >>> lesson 01
+    token = create_email_token(user.email)
+    # Sent after the response: registration does not wait for (or fail on) the SMTP server.
+    background.add_task(send_verification_email, mailer, user.email, user.full_name, token)
+    # --- todo
+    # TODO(01): після створення користувача — create_email_token(email) і лист із посиланням
+    #   через send_verification_email у BackgroundTasks; токени НЕ повертаємо (checkpoint 01.1).
+    # <<< lesson 01
+    return user
+
+
+# >>> lesson 01
+@router.get("/verify/{token}", response_model=UserRead)
+async def verify_email(token: str, session: SessionDep):
+    return await auth_service.verify_email(session, token)
+
+
+@router.post("/resend-verification", response_model=Message, status_code=status.HTTP_202_ACCEPTED)
+# >>> lesson 03
+@limiter.limit(settings.RESEND_RATE_LIMIT)
+# --- todo
+# TODO(03): і тут ліміт — RESEND_RATE_LIMIT ("3/minute") з параметрами `request` і `response`:
+#   повторні листи теж не можна слати без кінця.
+# <<< lesson 03
+async def resend_verification(
+    body: EmailRequest,
+    session: SessionDep,
+    mailer: MailerDep,
+    background: BackgroundTasks,
+    # >>> lesson 03
+    request: Request,
+    response: Response,
+    # <<< lesson 03
+):
+    user = await user_service.get_user_by_email(session, body.email)
+    if user is not None and not user.is_verified:
+        token = create_email_token(user.email)
+        background.add_task(send_verification_email, mailer, user.email, user.full_name, token)
+    # The same answer whether or not the address is registered: no user enumeration.
+    return Message(message="If the account exists and is not verified, a new link was sent")
+
+
+# --- todo
+# TODO(01): GET /verify/{token} → auth_service.verify_email (checkpoint 01.3) і
+#   POST /resend-verification {email} → 202 завжди, лист лише неверифікованому (checkpoint 01.6).
+# <<< lesson 01
+@router.post("/login", response_model=TokenPair)
+# >>> lesson 03
+@limiter.limit(settings.LOGIN_RATE_LIMIT)  # a little more lenient than registration
+# --- todo
+# TODO(03): LOGIN_RATE_LIMIT ("10/minute") на /login (checkpoint 03.3).
+# <<< lesson 03
+async def login(
+    form: PasswordForm,
+    session: SessionDep,
+    # >>> lesson 03
+    request: Request,
+    response: Response,
+    # <<< lesson 03
+):
+    user = await user_service.authenticate(session, form.username, form.password)
+    return auth_service.issue_token_pair(user)
+
+
+# >>> lesson 04
+@router.post("/refresh", response_model=TokenPair)
+async def refresh(body: RefreshRequest, session: SessionDep, redis: RedisDep):
+    return await auth_service.refresh_tokens(session, redis, body.refresh_token)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(body: RefreshRequest, user: CurrentUser, redis: RedisDep) -> None:
+    await auth_service.logout(redis, user, body.refresh_token)
+
+
+# --- todo
+# TODO(04): POST /logout {refresh_token} (з access-токеном) → 204 і токен у blacklist;
+#   /refresh перевіряє blacklist через redis (checkpoints 04.4, 04.5).
+# <<< lesson 04
+# >>> until 04
+#| @router.post("/refresh", response_model=TokenPair)
+#| async def refresh(body: RefreshRequest, session: SessionDep):
+#|     return await auth_service.refresh_tokens(session, body.refresh_token)
+# <<< until 04
+# >>> lesson homework
+
+
+@router.post(
+    "/password-reset/request", response_model=Message, status_code=status.HTTP_202_ACCEPTED
+)
+@limiter.limit(settings.RESEND_RATE_LIMIT)
+async def request_password_reset(
+    body: EmailRequest,
+    session: SessionDep,
+    mailer: MailerDep,
+    background: BackgroundTasks,
+    request: Request,
+    response: Response,
+):
+    user = await user_service.get_user_by_email(session, body.email)
+    if user is not None:
+        token = create_password_reset_token(user.email)
+        background.add_task(send_password_reset_email, mailer, user.email, token)
+    return Message(message="If the account exists, a reset token was sent")
+
+
+@router.post("/password-reset/confirm", response_model=Message)
+async def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep, redis: RedisDep):
+    await auth_service.reset_password(session, redis, body.token, body.new_password)
+    return Message(message="Password has been reset")
+
+
+# <<< lesson homework

@@ -1,0 +1,62 @@
+from fastapi import APIRouter
+
+# >>> given 02
+from typing import Annotated
+
+from fastapi import Depends
+
+# <<< given 02
+from app.api.deps import (
+    CurrentUser,
+    SessionDep,
+    # >>> given 02
+    AvatarStorageDep,
+    VerifiedUser,
+    # <<< given 02
+)
+
+# >>> given 02
+from app.api.uploads import read_upload
+
+# <<< given 02
+from app.schemas.user import UserRead, UserUpdate
+from app.services import users as user_service
+
+# >>> lesson 02
+from app.services.cloudinary_service import upload_avatar
+
+# --- todo
+# TODO(02): імпортуйте upload_avatar з app.services.cloudinary_service, коли напишете його
+#   (потрібен у POST /me/avatar нижче).
+# <<< lesson 02
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("/me", response_model=UserRead)
+async def read_me(user: CurrentUser):
+    return user
+
+
+@router.put("/me", response_model=UserRead)
+async def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep):
+    return await user_service.update_profile(session, user, body)
+
+
+# >>> lesson 02
+@router.post("/me/avatar", response_model=UserRead)
+async def upload_my_avatar(
+    contents: Annotated[bytes, Depends(read_upload)],  # multipart/form-data field `file`
+    user: VerifiedUser,
+    session: SessionDep,
+    storage: AvatarStorageDep,
+):
+    url = await upload_avatar(storage, user.id, contents)
+    return await user_service.set_avatar_url(session, user, url)
+
+
+# --- todo
+# TODO(02): POST /users/me/avatar (multipart, поле `file`) лише для верифікованих:
+#   байти файлу → upload_avatar(storage, user.id, contents) → set_avatar_url → UserRead
+#   (checkpoints 02.1–02.4). Не довіряйте розміру: читайте не більше MAX_AVATAR_BYTES + 1.
+# <<< lesson 02

@@ -1,0 +1,111 @@
+"""The contacts API: app factory, middleware and routers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+# >>> given 02
+from pathlib import Path
+
+# <<< given 02
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+# >>> given 02
+from fastapi.staticfiles import StaticFiles
+
+# <<< given 02
+# >>> lesson 00
+from app.api import health
+
+# --- todo
+# TODO(00): імпортуйте модуль health з app.api, коли допишете його (router підключить
+#   create_app нижче).
+# <<< lesson 00
+from app.api.errors import register_error_handlers
+from app.api.v1 import api_router
+
+# >>> given 04
+from app.core.cache import close_redis
+
+# <<< given 04
+from app.core.config import settings
+from app.core.database import engine
+from app.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+
+# >>> lesson 03
+from app.core.rate_limit import limiter
+
+# --- todo
+# TODO(03): імпортуйте limiter з app.core.rate_limit (для app.state.limiter нижче).
+# <<< lesson 03
+
+# JSON bodies are small; uploads get their own, larger limit.
+MAX_JSON_BODY_BYTES = 1024 * 1024
+BODY_LIMITS_BY_PATH = {
+    # >>> lesson 02
+    # The multipart body may exceed the file limit by its headers and boundaries.
+    "/api/v1/users/me/avatar": settings.MAX_AVATAR_BYTES + 64 * 1024,
+    # --- todo
+    # TODO(02): запит на /api/v1/users/me/avatar більший за JSON-ліміт (1 МБ): дозвольте йому
+    #   MAX_AVATAR_BYTES + 64 КБ на заголовки multipart (checkpoints 02.1, 02.3).
+    # <<< lesson 02
+}
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # >>> lesson 04
+    await close_redis()
+    # --- todo
+    # TODO(04): при зупинці закрийте клієнт Redis (close_redis з app.core.cache).
+    # <<< lesson 04
+    await engine.dispose()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title=settings.APP_NAME,
+        version="14.0.0",
+        debug=settings.DEBUG,
+        lifespan=lifespan,
+    )
+    # >>> lesson 03
+    app.state.limiter = limiter  # SlowAPI finds the limiter here
+    # --- todo
+    # TODO(03): app.state.limiter = limiter (з app/core/rate_limit.py) — checkpoint 03.1.
+    # <<< lesson 03
+    register_error_handlers(app)
+
+    app.add_middleware(
+        BodySizeLimitMiddleware, default=MAX_JSON_BODY_BYTES, per_path=BODY_LIMITS_BY_PATH
+    )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.ENVIRONMENT == "production")
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.ALLOWED_ORIGINS,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
+
+    # >>> lesson 00
+    app.include_router(health.router)
+    # --- todo
+    # TODO(00): підключіть router з app/api/health.py — GET /health (checkpoint 00.3).
+    # <<< lesson 00
+    app.include_router(api_router)
+    # >>> lesson 02
+    if not settings.uses_cloudinary:
+        # Development without Cloudinary: avatars are files the app serves itself.
+        media = Path(settings.MEDIA_DIR)
+        media.mkdir(parents=True, exist_ok=True)
+        app.mount("/media", StaticFiles(directory=media), name="media")
+    # --- todo
+    # TODO(02): без Cloudinary (settings.uses_cloudinary is False) аватари — локальні файли:
+    #   створіть теку MEDIA_DIR і змонтуйте її на /media через StaticFiles (checkpoint 02.1).
+    # <<< lesson 02
+    return app
+
+
+app = create_app()

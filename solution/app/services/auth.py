@@ -1,0 +1,169 @@
+"""Token flows: login pairs, refresh, and (from block 1 on) verification, revocation, reset."""
+
+# >>> given 01
+from collections.abc import Callable
+
+# <<< given 01
+# >>> given 04
+from datetime import UTC, datetime
+
+from redis.asyncio import Redis
+
+# <<< given 04
+from sqlalchemy.ext.asyncio import AsyncSession
+
+# >>> lesson 04
+from app.core.cache import CacheUnavailableError, blacklist_token, is_token_blacklisted
+
+# --- todo
+# TODO(04): імпортуйте з app.core.cache CacheUnavailableError, blacklist_token
+#   і is_token_blacklisted (напишете їх там) — для logout і refresh нижче.
+# <<< lesson 04
+from app.core.security import (
+    TokenError,
+    create_access_token,
+    create_refresh_token,
+    decode_refresh_token,
+    # >>> given 01
+    TokenExpiredError,
+    TokenPayload,
+    # <<< given 01
+    # >>> lesson 01
+    WrongTokenPurposeError,
+    decode_email_token,
+    # --- todo
+    # TODO(01): WrongTokenPurposeError і decode_email_token (напишете в app/core/security.py).
+    # <<< lesson 01
+    # >>> lesson homework
+    decode_password_reset_token,
+    # <<< lesson homework
+)
+from app.models import User
+from app.schemas.token import TokenPair
+from app.services import users
+from app.services.errors import (
+    InvalidCredentialsError,
+    # >>> given 01
+    InvalidInputError,
+    # <<< given 01
+    # >>> given 04
+    ServiceUnavailableError,
+    # <<< given 04
+)
+
+
+def issue_token_pair(user: User) -> TokenPair:
+    return TokenPair(
+        access_token=create_access_token(user.email),
+        refresh_token=create_refresh_token(user.email),
+    )
+
+
+# >>> lesson 01
+def _decode_one_time_token(token: str, decode: Callable[[str], TokenPayload]) -> TokenPayload:
+    """Decode a token sent by email; every failure is a 400 with a reason the user can act on."""
+    try:
+        return decode(token)
+    except WrongTokenPurposeError as exc:
+        raise InvalidInputError("Wrong token purpose") from exc
+    except TokenExpiredError as exc:
+        raise InvalidInputError("Token has expired") from exc
+    except TokenError as exc:
+        raise InvalidInputError("Invalid token") from exc
+
+
+async def verify_email(session: AsyncSession, token: str) -> User:
+    payload = _decode_one_time_token(token, decode_email_token)
+    return await users.mark_verified(session, payload.sub)
+
+
+# --- todo
+# TODO(01): verify_email(session, token) — checkpoint 01.3:
+#   decode_email_token(token) перевіряє exp + purpose; WrongTokenPurposeError → 400
+#   "Wrong token purpose", прострочений або зіпсований токен → 400; далі mark_verified.
+# <<< lesson 01
+# >>> lesson 04
+async def _revoke(redis: Redis, payload: TokenPayload) -> None:
+    remaining = int((payload.exp - datetime.now(UTC)).total_seconds())
+    try:
+        newly_revoked = await blacklist_token(redis, payload.jti, ttl=remaining)
+    except CacheUnavailableError as exc:
+        raise ServiceUnavailableError("Token store unavailable, try again later") from exc
+    if not newly_revoked:  # a concurrent request with the same token got here first
+        raise InvalidCredentialsError("Token has been revoked")
+
+
+async def _check_not_revoked(redis: Redis, payload: TokenPayload) -> None:
+    try:
+        revoked = await is_token_blacklisted(redis, payload.jti)
+    except CacheUnavailableError as exc:
+        raise ServiceUnavailableError("Token store unavailable, try again later") from exc
+    if revoked:
+        raise InvalidCredentialsError("Token has been revoked")
+
+
+async def _decode_refresh(redis: Redis, token: str) -> TokenPayload:
+    try:
+        payload = decode_refresh_token(token)
+    except TokenError as exc:
+        raise InvalidCredentialsError("Invalid refresh token") from exc
+    await _check_not_revoked(redis, payload)
+    return payload
+
+
+async def refresh_tokens(session: AsyncSession, redis: Redis, refresh_token: str) -> TokenPair:
+    payload = await _decode_refresh(redis, refresh_token)
+    user = await users.get_user_by_email(session, payload.sub)
+    if user is None:
+        raise InvalidCredentialsError("Invalid refresh token")
+    # Rotation: a refresh token works once, so a stolen copy dies with the next refresh.
+    await _revoke(redis, payload)
+    return issue_token_pair(user)
+
+
+async def logout(redis: Redis, user: User, refresh_token: str) -> None:
+    payload = await _decode_refresh(redis, refresh_token)
+    if payload.sub != user.email:
+        raise InvalidCredentialsError("Invalid refresh token")
+    await _revoke(redis, payload)
+
+
+# --- todo
+# TODO(04): чорний список refresh-токенів у Redis (checkpoints 04.4, 04.5):
+#   logout(redis, user, refresh_token) кладе jti токена в blacklist до кінця його життя;
+#   refresh_tokens(session, redis, token) відповідає 401 "Token has been revoked"
+#   для токена з чорного списку. Хелпери — у app/core/cache.py.
+# <<< lesson 04
+# >>> until 04
+#| async def refresh_tokens(session: AsyncSession, refresh_token: str) -> TokenPair:
+#|     try:
+#|         payload = decode_refresh_token(refresh_token)
+#|     except TokenError as exc:
+#|         raise InvalidCredentialsError("Invalid refresh token") from exc
+#|     user = await users.get_user_by_email(session, payload.sub)
+#|     if user is None:
+#|         raise InvalidCredentialsError("Invalid refresh token")
+#|     return issue_token_pair(user)
+# <<< until 04
+# >>> lesson homework
+
+
+async def reset_password(
+    session: AsyncSession, redis: Redis, token: str, new_password: str
+) -> None:
+    payload = _decode_one_time_token(token, decode_password_reset_token)
+    try:
+        await _check_not_revoked(redis, payload)
+    except InvalidCredentialsError as exc:
+        raise InvalidInputError("Token has already been used") from exc
+    user = await users.get_user_by_email(session, payload.sub)
+    if user is None:
+        raise InvalidInputError("Invalid token")
+    try:
+        await _revoke(redis, payload)  # first: a token store that is down changes nothing
+    except InvalidCredentialsError as exc:
+        raise InvalidInputError("Token has already been used") from exc
+    await users.set_password(session, user, new_password)
+
+
+# <<< lesson homework

@@ -1,0 +1,1 @@
+# >>> file given 05
