@@ -1,0 +1,35 @@
+"""`course diff`: the unified diff of a lesson, starter -> solved."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from course.files import list_files
+
+
+def _text(path: Path) -> list[str] | None:
+    """The file's lines, [] when absent, None when binary."""
+    if not path.is_file():
+        return []
+    try:
+        return path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except UnicodeDecodeError:
+        return None
+
+
+def _file_diff(path: str, starter: Path, solved: Path) -> str:
+    a, b = starter / path, solved / path
+    old = f"starter/{path}" if a.exists() else "/dev/null"
+    new = f"solved/{path}" if b.exists() else "/dev/null"
+    before, after = _text(a), _text(b)
+    if before is None or after is None:
+        same = a.is_file() and b.is_file() and a.read_bytes() == b.read_bytes()
+        return "" if same else f"Binary files {old} and {new} differ\n"
+    lines = difflib.unified_diff(before, after, old, new)
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def lesson_diff(starter: Path, solved: Path) -> str:
+    paths = sorted(set(list_files(starter)) | set(list_files(solved)))
+    return "".join(_file_diff(path, starter, solved) for path in paths)

@@ -1,0 +1,104 @@
+"""Listing the files of a tree the way git sees it, and small file helpers."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import subprocess
+from collections.abc import Iterable, Sequence
+from fnmatch import fnmatch
+from pathlib import Path
+
+# Build and run artefacts never belong to a snapshot, whatever .gitignore says.
+SKIP_PARTS = frozenset(
+    {"__pycache__", ".venv", "media", ".git", ".course", ".pytest_cache", ".ruff_cache"}
+)
+SKIP_SUFFIXES = (".db", ".pyc")
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Tracked and untracked-but-not-ignored files, or None outside a git work tree."""
+    command = ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others"]
+    try:
+        done = subprocess.run(
+            [*command, "--exclude-standard", "--", "."], capture_output=True, check=False
+        )
+    except OSError:
+        return None
+    if done.returncode != 0:
+        return None
+    return [item for item in done.stdout.decode("utf-8").split("\0") if item]
+
+
+def _walk(root: Path) -> list[str]:
+    found: list[str] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [name for name in dirs if name not in SKIP_PARTS]
+        base = Path(folder).relative_to(root)
+        found.extend((base / name).as_posix() for name in names)
+    return found
+
+
+def read_patterns(path: Path) -> list[str]:
+    """Glob patterns of an ignore file: one a line, `#` comments and blank lines skipped."""
+    if not path.is_file():
+        return []
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def _matches(path: str, pattern: str) -> bool:
+    parts = path.split("/")
+    if pattern.endswith("/"):  # a folder: any of the path's parent folders
+        folder = pattern.rstrip("/")
+        return any(_matches("/".join(parts[: i + 1]), folder) for i in range(len(parts) - 1))
+    if "/" in pattern.lstrip("/"):  # anchored at the root
+        anchored = pattern.lstrip("/")
+        return fnmatch(path, anchored) or path.startswith(anchored.rstrip("/") + "/")
+    return any(fnmatch(part, pattern) for part in parts)
+
+
+def is_skipped(path: str, patterns: Sequence[str] = ()) -> bool:
+    parts = path.split("/")
+    if SKIP_PARTS.intersection(parts) or path.endswith(SKIP_SUFFIXES):
+        return True
+    return any(_matches(path, pattern) for pattern in patterns)
+
+
+def list_files(root: Path, patterns: Sequence[str] = ()) -> list[str]:
+    """Relative posix paths of the files under `root` that git would track, minus artefacts."""
+    if not root.is_dir():
+        return []
+    found = _git_files(root)
+    candidates = found if found is not None else _walk(root)
+    return sorted(
+        path
+        for path in set(candidates)
+        if not is_skipped(path, patterns) and (root / path).is_file()
+    )
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def is_executable(path: Path) -> bool:
+    return bool(path.stat().st_mode & stat.S_IXUSR)
+
+
+def write_file(path: Path, data: bytes, executable: bool = False) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    mode = path.stat().st_mode
+    exec_bits = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
+    path.chmod(mode | exec_bits if executable else mode & ~exec_bits)
+
+
+def remove_empty_dirs(root: Path, paths: Iterable[str]) -> None:
+    """Remove the now-empty parent folders of removed files, up to (not including) root."""
+    for path in sorted(paths, key=lambda item: -item.count("/")):
+        folder = (root / path).parent
+        while folder != root and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent

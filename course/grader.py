@@ -1,0 +1,411 @@
+"""`course check`: run a lesson's checkpoints against a student's copy in a pytest subprocess."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from course.manifest import Lesson, Manifest
+from course.paths import RESULTS_ENV, ROOT_ENV, SCRATCH_ENV, STUDENT_DIR_ENV
+
+DEFAULT_TIMEOUT = 20.0
+STARTUP_LIMIT = 60.0  # pytest start and collection, before any test timer runs
+PER_TEST_SLACK = 5.0  # set-up and teardown around each test's own limit
+EXIT_GRACE = 5.0  # after the last result: threads the student left running may block exit
+POLL = 0.1
+COPY_IGNORE = (
+    ".venv",
+    "venv",
+    ".git",
+    "__pycache__",
+    ".course",
+    "node_modules",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    "htmlcov",
+)
+SCRUBBED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "DATABASE_URL", "REDIS_URL")
+# Plugins a grading run does not use: each costs start-up time in every `course check`.
+DISABLED_PLUGINS = (
+    "cacheprovider",  # would write .pytest_cache
+    "nbval",
+    "faker",  # its import alone costs a second or more
+    "anyio",  # checkpoints run on pytest-asyncio
+    "pytest_cov",
+    "platformdirs",
+    "doctest",
+    "pastebin",
+    "junitxml",
+    "setuponly",
+    "setupplan",
+    "stepwise",
+    "unraisableexception",  # its gc.collect() at exit alone costs 0.1-0.2 s
+    "threadexception",
+)
+PYTEST_INI = """[pytest]
+asyncio_mode = auto
+asyncio_default_fixture_loop_scope = function
+asyncio_default_test_loop_scope = function
+"""
+# The run's SQLite file lives here when it can: each commit is an fsync, ~10 ms on a disk and
+# next to nothing in memory, and the checkpoints commit hundreds of times.
+MEMORY_TMP = Path("/dev/shm")
+KILLED_HINT = (
+    "Процес перевірки довелося зупинити: код завис так, що його не вдалося перервати "
+    "(потік, C-розширення). Шукайте нескінченний цикл чи очікування без тайм-ауту."
+)
+
+
+class GradingError(RuntimeError):
+    """The grading could not start (Ukrainian message for the student)."""
+
+
+@dataclass
+class CheckpointResult:
+    lesson: str
+    id: str
+    title: str
+    points: int
+    hint: str
+    filename: str
+    line_no: int
+    nodeids: list[str] = field(default_factory=list)
+    passed: bool = True
+    status: str = "pass"  # pass | fail | error (GitHub Classroom's words)
+    kind: str = ""
+    reason: str = ""
+    duration: float = 0.0
+
+    @property
+    def score(self) -> int:
+        return self.points if self.passed else 0
+
+    def add(self, outcome: str, failure: dict[str, str] | None, duration: float) -> None:
+        self.duration += duration
+        if outcome != "passed" and self.passed:
+            failure = failure or {}
+            self.passed, self.status = False, "fail"
+            self.kind, self.reason = failure.get("kind", "error"), failure.get("reason", "")
+            self.hint = failure.get("hint") or self.hint
+
+
+@dataclass
+class GradeReport:
+    lesson: Lesson
+    results: list[CheckpointResult]
+    regressions: list[CheckpointResult]
+    errors: list[str]
+
+    @property
+    def score(self) -> int:
+        return sum(result.score for result in self.results)
+
+    @property
+    def max_score(self) -> int:
+        return sum(result.points for result in self.results)
+
+    @property
+    def failed_regressions(self) -> list[CheckpointResult]:
+        return [result for result in self.regressions if not result.passed]
+
+    @property
+    def passed(self) -> bool:
+        ok = all(result.passed for result in self.results)
+        return ok and bool(self.results) and not self.errors and not self.failed_regressions
+
+    @property
+    def status(self) -> str:
+        if self.errors:
+            return "error"
+        return "pass" if self.passed else "fail"
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class _Run:
+    """Events read so far from the plugin's JSON-lines file."""
+
+    items: list[dict[str, Any]] | None = None
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    collect_errors: list[dict[str, Any]] = field(default_factory=list)
+    done: bool = False
+    offset: int = 0
+
+    def read(self, path: Path) -> None:
+        if not path.exists():
+            return
+        with path.open("rb") as handle:
+            handle.seek(self.offset)
+            chunk = handle.read()
+        complete = chunk[: chunk.rfind(b"\n") + 1]  # a half-written line waits for the next poll
+        self.offset += len(complete)
+        for line in complete.decode("utf-8").split("\n"):  # not splitlines(): JSON may hold U+2028
+            if line:
+                self.handle(json.loads(line))
+
+    def handle(self, event: dict[str, Any]) -> None:
+        kind = event.pop("event")
+        if kind == "collected":
+            self.items = event["items"]
+        elif kind == "result":
+            self.results[event["nodeid"]] = event
+        elif kind == "collect_error":
+            self.collect_errors.append(event)
+        elif kind == "done":
+            self.done = True
+
+
+def checkpoint_dirs(
+    lesson: Lesson, manifest: Manifest, root: Path, regressions: bool
+) -> list[Path]:
+    target = root / lesson.name
+    if not target.is_dir() or not any(target.glob("test_*.py")):
+        raise GradingError(f"Для уроку {lesson.id} ще немає перевірок ({target}).")
+    earlier = manifest.earlier(lesson) if regressions else ()
+    folders = [root / item.name for item in earlier if (root / item.name).is_dir()]
+    return [*folders, target]
+
+
+def _pytest_command(folders: list[Path], root: Path, work: Path, timeout: float) -> list[str]:
+    ini = work / "pytest.ini"
+    ini.write_text(PYTEST_INI, encoding="utf-8")
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        *map(str, folders),
+        "-c",
+        str(ini),  # our own config: a pyproject.toml up the tree must not add options
+        f"--rootdir={root}",
+        f"--confcutdir={root}",
+        "-p",
+        "course.grader_plugin",
+        *(arg for name in DISABLED_PLUGINS for arg in ("-p", f"no:{name}")),
+        "-q",
+        "--import-mode=importlib",  # lessons may reuse test file names
+        f"--timeout={timeout:g}",
+        "--timeout-method=signal",
+        f"--basetemp={work / 'tmp'}",
+    ]
+
+
+def _environment(
+    student: Path, results: Path, root: Path, scratch: str | None = None
+) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in SCRUBBED_ENV}
+    env.pop(SCRATCH_ENV, None)
+    package_parent = str(Path(__file__).resolve().parent.parent)  # `course` importable there
+    python_path = [package_parent, env.get("PYTHONPATH", "")]
+    env.update(
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONPATH=os.pathsep.join(part for part in python_path if part),
+        **{STUDENT_DIR_ENV: str(student), RESULTS_ENV: str(results), ROOT_ENV: str(root)},
+    )
+    if scratch is not None:
+        env[SCRATCH_ENV] = scratch
+    return env
+
+
+def _scratch() -> AbstractContextManager[str | None]:
+    """A temp folder in memory (tmpfs) for the run's database, removed after the run; or None."""
+    if MEMORY_TMP.is_dir() and os.access(MEMORY_TMP, os.W_OK | os.X_OK):
+        with contextlib.suppress(OSError):
+            return tempfile.TemporaryDirectory(
+                prefix="course-check-", dir=MEMORY_TMP, ignore_cleanup_errors=True
+            )
+    return nullcontext(None)
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """Kill the pytest process and whatever the student's code started in its session."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
+    process.wait()
+
+
+def _deadline(run: _Run, started: float, collected_at: float | None, timeout: float) -> float:
+    if run.items is None or collected_at is None:
+        return started + STARTUP_LIMIT
+    # STARTUP_LIMIT again after collection: the one `alembic upgrade head` runs then.
+    return collected_at + len(run.items) * (timeout + PER_TEST_SLACK) + STARTUP_LIMIT
+
+
+def _watch(
+    process: subprocess.Popen[bytes],
+    results: Path,
+    timeout: float,
+    on_progress: ProgressCallback | None,
+) -> tuple[_Run, bool]:
+    """Follow the subprocess until it exits, or kill it at the wall limit; (events, killed)."""
+    run, started = _Run(), time.monotonic()
+    collected_at: float | None = None
+    done_at: float | None = None
+    while True:
+        exited = process.poll() is not None
+        run.read(results)
+        now = time.monotonic()
+        if run.items is not None and collected_at is None:
+            collected_at = now
+        if on_progress and run.items is not None:
+            on_progress(len(run.results), len(run.items))
+        if exited:
+            return run, False
+        done_at = done_at or (now if run.done else None)
+        late = done_at is not None and now - done_at > EXIT_GRACE
+        if late or now > _deadline(run, started, collected_at, timeout):
+            _kill(process)
+            run.read(results)
+            return run, not run.done
+        try:
+            process.wait(timeout=POLL)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def _lesson_of(path: str, lessons: list[Lesson], root: Path) -> Lesson | None:
+    for lesson in lessons:
+        if Path(path).is_relative_to(root / lesson.name):
+            return lesson
+    return None
+
+
+def _group(run: _Run, killed: bool, lessons: list[Lesson], root: Path) -> list[CheckpointResult]:
+    """One result per (lesson, checkpoint id): parametrized items must all pass."""
+    grouped: dict[tuple[str, str], CheckpointResult] = {}
+    for item in run.items or []:
+        lesson = _lesson_of(item["path"], lessons, root)
+        key = (lesson.id if lesson else "?", item["id"])
+        if key not in grouped:
+            filename = Path(item["path"]).relative_to(root.parent).as_posix()
+            grouped[key] = CheckpointResult(
+                key[0],
+                item["id"],
+                item["title"],
+                item["points"],
+                item["hint"],
+                filename,
+                item["line"],
+            )
+        result = grouped[key]
+        result.nodeids.append(item["nodeid"])
+        _record(result, run.results.get(item["nodeid"]), killed)
+    return list(grouped.values())
+
+
+def _record(result: CheckpointResult, event: dict[str, Any] | None, killed: bool) -> None:
+    if event is not None:
+        result.add(event["outcome"], event["failure"], event["duration"])
+        return
+    if killed:
+        reason = "Перевірку зупинено: вичерпано загальний ліміт часу"
+    else:
+        reason = "Перевірка не завершилася: процес pytest впав"
+    result.add("failed", {"kind": "timeout", "reason": reason, "hint": KILLED_HINT}, 0.0)
+
+
+def _errors(run: _Run, killed: bool, returncode: int | None, log: str) -> list[str]:
+    errors = [
+        f"Помилка в перевірках {error['nodeid']}:\n{error['message']}"
+        for error in run.collect_errors
+    ]
+    if run.items is None:
+        if killed:
+            errors.append(f"Перевірки не запустилися за {STARTUP_LIMIT:g} с.")
+        errors.append(f"pytest завершився з кодом {returncode} без результатів:\n{log[-3000:]}")
+    elif not run.items:
+        errors.append("Не знайдено жодної перевірки.")
+    return errors
+
+
+def _copy_problem(exc: OSError) -> str:
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list):
+        source, _, why = exc.args[0][0]
+        return f"{source}: {why}"
+    return str(exc)
+
+
+def _rewrite(text: str, copy: Path, original: Path) -> str:
+    return text.replace(str(copy), str(original))
+
+
+def grade(
+    lesson: Lesson,
+    student: Path,
+    *,
+    manifest: Manifest,
+    checkpoints: Path,
+    timeout: float = DEFAULT_TIMEOUT,
+    regressions: bool = True,
+    on_progress: ProgressCallback | None = None,
+) -> GradeReport:
+    """Grade `student` (never written to) against lesson's checkpoints (+ earlier lessons')."""
+    student, checkpoints = student.resolve(), checkpoints.resolve()
+    if not student.is_dir():
+        raise GradingError(f"Тека {student} не існує.")
+    folders = checkpoint_dirs(lesson, manifest, checkpoints, regressions)
+    with tempfile.TemporaryDirectory(prefix="course-check-") as raw, _scratch() as scratch:
+        work = Path(raw)
+        copy = work / "student"
+        # A private copy: whatever the code writes next to itself stays out of the student's tree.
+        try:
+            shutil.copytree(
+                student, copy, ignore=shutil.ignore_patterns(*COPY_IGNORE), symlinks=True
+            )
+        except OSError as exc:  # shutil.Error too: a file vanished or is unreadable mid-copy
+            raise GradingError(f"Не вдалося скопіювати {student}: {_copy_problem(exc)}") from exc
+        env = _environment(copy, work / "results.jsonl", checkpoints.parent, scratch)
+        command = _pytest_command(folders, checkpoints, work, timeout)
+        run, killed, returncode, log = _execute(command, env, work, timeout, on_progress)
+    everything = _group(run, killed, [*manifest.earlier(lesson), lesson], checkpoints)
+    report = GradeReport(
+        lesson=lesson,
+        results=[result for result in everything if result.lesson == lesson.id],
+        regressions=[result for result in everything if result.lesson != lesson.id],
+        errors=_errors(run, killed, returncode, log),
+    )
+    for result in [*report.results, *report.regressions]:
+        result.reason = _rewrite(result.reason, copy, student)
+    report.errors = [_rewrite(error, copy, student) for error in report.errors]
+    return report
+
+
+def _execute(
+    command: list[str],
+    env: dict[str, str],
+    work: Path,
+    timeout: float,
+    on_progress: ProgressCallback | None,
+) -> tuple[_Run, bool, int | None, str]:
+    """Run pytest in its own session; (events, killed, exit code, its output)."""
+    log_file, cwd = work / "pytest.log", work / "cwd"
+    cwd.mkdir()
+    with log_file.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # one process group to kill on a hang
+        )
+        run, killed = _watch(process, Path(env[RESULTS_ENV]), timeout, on_progress)
+    output = log_file.read_text(encoding="utf-8", errors="replace")
+    return run, killed, process.returncode, output

@@ -1,0 +1,713 @@
+"""Grading a student's TESTS: run them on a reference app, then on seeded faulty versions of it.
+
+The testing lessons (05, 06) and the homework ask two questions of the tests a student wrote:
+do they pass on a correct app, and do they fail once a known bug is planted in it (a mutant)?
+Tests that catch nothing score nothing.
+
+One run builds a temporary tree: the reference app (``app/``, ``alembic/``, ``pyproject.toml``,
+...) with the student's ``tests/`` folder in place of the reference's own, and runs
+``python -m pytest <paths> -x`` there in a subprocess, on embedded defaults (the environment is
+scrubbed of ``DATABASE_URL``, ``REDIS_URL``, ``TEST_*`` and the app's settings; mail goes to a
+port where no SMTP server listens). A mutant is one or more exact text replacements in the
+reference; it is *caught* when the run ends with test failures (exit code 1). A collection
+error, a crash or a timeout is not a clean catch.
+
+Runs are cached per (student's tests digest, reference, paths, mutant) for the life of the
+process, which is one grading run: the checkpoints of a lesson share them. Mutants run two at a
+time (a 2-core machine), after the unmutated run has passed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+WORKERS = 2
+RUN_LIMIT = 300.0  # wall seconds for one pytest run of the student's tests
+TEST_LIMIT = 30  # pytest-timeout per test inside a run: a hanging test fails, the run goes on
+# What a checkpoint may wait for: its unmutated run, then its mutant behind the others.
+CHECKPOINT_LIMIT = 900
+OUTPUT_TAIL = 4000
+TIMEOUT_MARK = "Timeout (>"  # how pytest-timeout words the failure of a test it stopped
+
+COPY_IGNORE = (
+    ".venv",
+    "venv",
+    ".git",
+    "__pycache__",
+    "*.pyc",
+    ".course",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    "htmlcov",
+    "media",
+    "*.db",
+    ".coverage",
+    ".coverage.*",
+    ".env",  # a developer's local settings must not change how the tests run
+    "node_modules",
+)
+# The app's settings and pytest's own knobs: the student's tests run on embedded defaults.
+SCRUBBED = frozenset(
+    {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "ENVIRONMENT",
+        "DEBUG",
+        "BCRYPT_ROUNDS",
+        "MEDIA_DIR",
+        "PUBLIC_BASE_URL",
+        "ALLOWED_ORIGINS",
+        "RATE_LIMIT_ENABLED",
+        "PYTHONPATH",
+        "PYTHONSTARTUP",
+    }
+)
+SCRUBBED_PREFIXES = (
+    "TEST_",
+    "PYTEST_",
+    "COURSE_",
+    "COV_CORE_",
+    "COVERAGE_",
+    "MAIL_",
+    "JWT_",
+    "EMAIL_TOKEN_",
+    "CLOUDINARY_",
+)
+HARNESS_ENV = {
+    "PYTHONDONTWRITEBYTECODE": "1",
+    # Nothing listens on port 1: a suite that really sent mail would not get it delivered.
+    "MAIL_SERVER": "127.0.0.1",
+    "MAIL_PORT": "1",
+}
+PYTEST_OPTIONS = ("-q", "-p", "no:cacheprovider", "-p", "no:nbval", "-p", "no:faker")
+PROBE_MODULE = "course_mutation_probe"
+PROBE_ENV = "COURSE_PROBE_FILE"
+
+# Loaded into the student's pytest run with `-p`: one JSON line per event, read back by us.
+PROBE_SOURCE = '''"""Records what the course's mutation harness needs to know about a pytest run."""
+
+import json
+import os
+import sys
+
+import pytest
+
+_PATH = os.environ["COURSE_PROBE_FILE"]
+
+
+def _emit(event):
+    with open(_PATH, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(event) + "\\n")
+
+
+def _reason(report):
+    crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
+    if crash is not None and getattr(crash, "message", None):
+        return str(crash.message).strip().splitlines()[0][:500]
+    text = getattr(report, "longreprtext", "") or ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+    return (errors or lines or [""])[-1][:500]
+
+
+def pytest_collectreport(report):
+    if report.failed:
+        _emit({"event": "collect_error", "nodeid": report.nodeid, "reason": _reason(report)})
+
+
+def pytest_collection_finish(session):
+    _emit({"event": "collected", "count": len(session.items)})
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    # The fixtures are set up by now: is the app's rate limiter on while this test runs?
+    limiter = getattr(sys.modules.get("app.core.rate_limit"), "limiter", None)
+    enabled = getattr(limiter, "enabled", None)
+    _emit({"event": "limiter", "nodeid": item.nodeid,
+           "enabled": enabled if isinstance(enabled, bool) else None})
+    return (yield)
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" or not report.passed:
+        _emit({"event": "report", "nodeid": report.nodeid, "when": report.when,
+               "outcome": report.outcome, "reason": _reason(report) if report.failed else ""})
+'''
+
+
+class MutantError(RuntimeError):
+    """A mutant does not apply to its reference: a bug in the course, never the student's."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    file: str  # relative to the reference's root, e.g. "app/services/contacts.py"
+    old: str  # must occur exactly once in that file
+    new: str
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A seeded bug: `old` → `new` in `file` (plus any `also` edits), described in Ukrainian."""
+
+    id: str
+    file: str
+    old: str
+    new: str
+    description: str
+    also: tuple[Edit, ...] = ()
+
+    @property
+    def edits(self) -> tuple[Edit, ...]:
+        return (Edit(self.file, self.old, self.new), *self.also)
+
+
+@dataclass(frozen=True)
+class Suite:
+    """The student's tests at `paths` (inside `student`), run on the app of `reference`."""
+
+    student: Path
+    reference: Path
+    paths: tuple[str, ...]
+
+
+@dataclass
+class RunResult:
+    """One pytest run of the student's tests in a temporary tree."""
+
+    exit_code: int | None
+    timed_out: bool = False
+    collected: int = 0
+    passed: int = 0
+    failed: list[str] = field(default_factory=list)  # "nodeid: reason", failures and errors
+    collect_errors: list[str] = field(default_factory=list)
+    skipped: int = 0
+    limiter: dict[str, bool | None] = field(default_factory=dict)  # nodeid -> enabled
+    coverage: float | None = None
+    duration: float = 0.0
+    output: str = ""
+    missing: tuple[str, ...] = ()  # test paths the student's copy does not have
+    paths: tuple[str, ...] = ()  # the test paths that ran
+    limit: float = RUN_LIMIT
+
+    @property
+    def green(self) -> bool:
+        """Everything collected passed, and there was something to pass."""
+        return (
+            self.exit_code == 0
+            and not self.timed_out
+            and not self.failed
+            and not self.collect_errors
+            and self.passed >= 1
+        )
+
+    @property
+    def hung(self) -> bool:
+        """Every failure is pytest-timeout stopping a test: a hang, not a failed check."""
+        return bool(self.failed) and all(TIMEOUT_MARK in line for line in self.failed)
+
+    @property
+    def red(self) -> bool:
+        """A clean catch: tests ran and at least one failed a check (pytest's exit code 1)."""
+        return self.exit_code == 1 and not self.timed_out and bool(self.failed) and not self.hung
+
+    def problem(self) -> str:
+        """Why the run is not green, in one Ukrainian line ("" when it is)."""
+        if self.missing:
+            return f"У вашій копії немає {', '.join(self.missing)}"
+        if self.timed_out:
+            return f"Тести не завершилися за {self.limit:g} с (зависання?)"
+        if self.collect_errors:
+            return f"Помилка під час збору тестів: {self.collect_errors[0]}"
+        if self.failed:
+            more = f" (і ще {len(self.failed) - 1})" if len(self.failed) > 1 else ""
+            return f"Тест падає: {self.failed[0]}{more}"
+        if self.exit_code not in (0, 1, 5):  # a conftest that does not load, a usage error
+            return startup_error(self.output, self.exit_code)
+        if self.exit_code == 5 or self.collected == 0:
+            return f"Не знайдено жодного тесту в {' '.join(self.paths) or 'tests/'}"
+        if self.exit_code != 0:
+            return f"pytest завершився з кодом {self.exit_code}: {last_line(self.output)}"
+        if self.passed == 0:
+            return "Жоден тест не пройшов (усі пропущені?)"
+        return ""
+
+
+@dataclass
+class Verdict:
+    mutant: Mutant
+    caught: bool
+    reason: str
+    run: RunResult | None = None
+
+
+def last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "?"
+
+
+_CONFTEST = re.compile(r"while loading conftest '([^']+)'")
+
+
+def startup_error(output: str, exit_code: int | None) -> str:
+    """pytest stopped before running anything: which file, and the exception it raised."""
+    errors = [line[1:].strip() for line in output.splitlines() if line.startswith("E ")]
+    error = errors[-1][:300] if errors else last_line(output)
+    conftest = _CONFTEST.search(output)
+    if conftest:
+        return f"Не вдалося завантажити {conftest.group(1)}: {error}"
+    return f"pytest завершився з кодом {exit_code}: {error}"
+
+
+# --- the trees ------------------------------------------------------------------------------
+
+
+def tests_digest(student: Path) -> str:
+    """A hash of the student's tests/ folder: the cache key of everything run on it."""
+    digest = hashlib.sha256()
+    folder = student / "tests"
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            parts = path.relative_to(folder).parts
+            if not path.is_file() or "__pycache__" in parts or ".pytest_cache" in parts:
+                continue
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def check_mutants(reference: Path, mutants: Iterable[Mutant]) -> None:
+    """Raise MutantError unless every edit of every mutant matches exactly once."""
+    for mutant in mutants:
+        for edit in mutant.edits:
+            path = reference / edit.file
+            if not path.is_file():
+                raise MutantError(f"mutant {mutant.id}: {path} does not exist")
+            count = path.read_text(encoding="utf-8").count(edit.old)
+            if count != 1:
+                raise MutantError(
+                    f"mutant {mutant.id}: the text to replace occurs {count} times in {path} "
+                    f"(must be exactly once):\n{edit.old}"
+                )
+
+
+def apply_mutant(tree: Path, mutant: Mutant) -> None:
+    """Plant the mutant's bug into a tree that is a copy of its reference."""
+    check_mutants(tree, [mutant])
+    for edit in mutant.edits:
+        path = tree / edit.file
+        path.write_text(path.read_text(encoding="utf-8").replace(edit.old, edit.new), "utf-8")
+
+
+def build_tree(suite: Suite, destination: Path) -> None:
+    """The reference without its tests/, plus the student's tests/."""
+    ignore = shutil.ignore_patterns(*COPY_IGNORE)
+
+    def reference_ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = set(ignore(folder, names))
+        if Path(folder).resolve() == suite.reference.resolve():
+            skipped.add("tests")
+        return skipped
+
+    shutil.copytree(suite.reference, destination, ignore=reference_ignore, symlinks=True)
+    student_tests = suite.student / "tests"
+    if student_tests.is_dir():
+        shutil.copytree(student_tests, destination / "tests", ignore=ignore, symlinks=True)
+
+
+def harness_env(probe_dir: Path, events: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in SCRUBBED and not key.startswith(SCRUBBED_PREFIXES)
+    }
+    env.update(HARNESS_ENV)
+    env.update(PYTHONPATH=str(probe_dir), **{PROBE_ENV: str(events)})
+    return env
+
+
+# --- running pytest -------------------------------------------------------------------------
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc; elsewhere none are found)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = entry.read_text()
+        except OSError:
+            continue
+        fields = text[text.rfind(")") + 2 :].split()
+        children.setdefault(int(fields[1]), []).append(int(entry.parent.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def kill_tree(process: subprocess.Popen[Any]) -> None:
+    """Kill a process and whatever it started (it shares our process group, so a kill of the
+    whole grading run reaches it too)."""
+    for pid in [*descendants(process.pid), process.pid]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    process.wait()
+
+
+def _read_events(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    events = []
+    for line in path.read_text(encoding="utf-8", errors="replace").split("\n"):
+        if line.strip():
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a line cut short by a kill
+    return events
+
+
+def _result(exit_code: int | None, timed_out: bool, events: list[dict[str, Any]]) -> RunResult:
+    result = RunResult(exit_code=exit_code, timed_out=timed_out)
+    for event in events:
+        kind = event.get("event")
+        if kind == "collected":
+            result.collected = int(event.get("count", 0))
+        elif kind == "collect_error":
+            result.collect_errors.append(f"{event['nodeid'] or '?'}: {event.get('reason', '')}")
+        elif kind == "limiter":
+            result.limiter[event["nodeid"]] = event.get("enabled")
+        elif kind == "report":
+            if event["outcome"] == "passed":
+                result.passed += 1
+            elif event["outcome"] == "skipped":
+                result.skipped += 1
+            else:
+                where = "" if event["when"] == "call" else f" ({event['when']})"
+                result.failed.append(f"{event['nodeid']}{where}: {event.get('reason', '')}")
+    return result
+
+
+def run_pytest(
+    suite: Suite,
+    args: Sequence[str],
+    *,
+    mutant: Mutant | None = None,
+    coverage: bool = False,
+    limit: float | None = None,
+) -> RunResult:
+    """One `python -m pytest` of the student's tests on the (mutated) reference."""
+    missing = tuple(path for path in suite.paths if not (suite.student / path).exists())
+    if missing == suite.paths:
+        return RunResult(exit_code=None, missing=missing)
+    paths = [path for path in suite.paths if path not in missing]
+    work = Path(tempfile.mkdtemp(prefix="course-mutation-"))
+    started = time.monotonic()
+    try:
+        tree, probe = work / "tree", work / "probe"
+        build_tree(suite, tree)
+        if mutant is not None:
+            apply_mutant(tree, mutant)
+        probe.mkdir()
+        (probe / f"{PROBE_MODULE}.py").write_text(PROBE_SOURCE, encoding="utf-8")
+        events = work / "events.jsonl"
+        report = work / "coverage.json"
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            *paths,
+            *PYTEST_OPTIONS,
+            "-p",
+            PROBE_MODULE,
+            f"--rootdir={tree}",
+            f"--timeout={TEST_LIMIT}",
+            *args,
+        ]
+        command += _config(tree)
+        if coverage:
+            command += ["--cov=app", f"--cov-report=json:{report}", "--cov-fail-under=0"]
+        else:
+            command.append("--no-cov")
+        exit_code, timed_out, output = _execute(
+            command, tree, harness_env(probe, events), limit or RUN_LIMIT
+        )
+        prefix = f"{tree}{os.sep}"  # the student knows tests/…, not /tmp/…/tree/tests/…
+        result = _result(exit_code, timed_out, _read_events(events))
+        result.failed = [line.replace(prefix, "") for line in result.failed]
+        result.collect_errors = [line.replace(prefix, "") for line in result.collect_errors]
+        result.output = output.replace(prefix, "")[-OUTPUT_TAIL:]
+        result.missing, result.paths, result.limit = missing, tuple(paths), limit or RUN_LIMIT
+        if coverage and report.is_file():
+            totals = json.loads(report.read_text(encoding="utf-8")).get("totals", {})
+            result.coverage = float(totals.get("percent_covered", 0.0))
+        result.duration = time.monotonic() - started
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _execute(
+    command: list[str], cwd: Path, env: dict[str, str], limit: float
+) -> tuple[int | None, bool, str]:
+    log = cwd.parent / "output.log"
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=handle
+        )
+        _running.add(process)
+        try:
+            exit_code: int | None = process.wait(timeout=limit)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            kill_tree(process)
+            exit_code, timed_out = None, True
+        except BaseException:  # the grader's own timeout: never leave the run behind
+            kill_tree(process)
+            raise
+        finally:
+            _running.discard(process)
+    return exit_code, timed_out, log.read_text(encoding="utf-8", errors="replace")
+
+
+# --- the cache and the pool -----------------------------------------------------------------
+
+_pool: ThreadPoolExecutor | None = None
+_cache: dict[tuple[Any, ...], Future[Any]] = {}
+_running: set[subprocess.Popen[bytes]] = set()
+_lock = threading.Lock()
+
+
+def _submit(key: tuple[Any, ...], job: Callable[[], Any]) -> Future[Any]:
+    global _pool
+    with _lock:
+        future = _cache.get(key)
+        if future is None or future.cancelled():
+            if _pool is None:
+                _pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="course-mutation")
+            future = _cache[key] = _pool.submit(job)
+        return future
+
+
+def shutdown() -> None:
+    """Drop queued runs and kill running ones (end of a grading session: nobody will wait)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+        _cache.clear()
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+    for process in list(_running):
+        kill_tree(process)
+
+
+def _key(suite: Suite, kind: str, *extra: Any) -> tuple[Any, ...]:
+    return (
+        kind,
+        str(suite.reference.resolve()),
+        tests_digest(suite.student),
+        suite.paths,
+        *extra,
+    )
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _baseline(suite: Suite) -> Future[RunResult]:
+    return _submit(_key(suite, "baseline"), lambda: run_pytest(suite, ["-x"]))
+
+
+def _coverage(suite: Suite) -> Future[RunResult]:
+    return _submit(_key(suite, "coverage"), lambda: run_pytest(suite, ["-x"], coverage=True))
+
+
+def baseline(suite: Suite) -> RunResult:
+    """The student's tests on the unmutated reference (must pass, >= 1 test)."""
+    return _baseline(suite).result()
+
+
+def coverage(suite: Suite) -> RunResult:
+    """The student's tests with `--cov=app` on the reference; `.coverage` is the total in %."""
+    return _coverage(suite).result()
+
+
+def start_baseline(suite: Suite) -> None:
+    """Start the unmutated run in the background (`baseline` then waits for it)."""
+    _baseline(suite)
+
+
+def start_coverage(suite: Suite) -> None:
+    """Start the coverage run early: it is the longest (coverage of async code is slow)."""
+    _coverage(suite)
+
+
+def _mutant_job(suite: Suite, mutant: Mutant) -> Callable[[], RunResult]:
+    return lambda: run_pytest(suite, ["-x"], mutant=mutant)
+
+
+def prefetch(suite: Suite, mutants: Sequence[Mutant]) -> None:
+    """Start every mutant run in the background (call once the baseline is green)."""
+    check_mutants(suite.reference, mutants)
+    for mutant in mutants:
+        _submit(_key(suite, "mutant", mutant), _mutant_job(suite, mutant))
+
+
+def verdict(suite: Suite, mutant: Mutant, siblings: Sequence[Mutant] = ()) -> Verdict:
+    """Is `mutant` caught by the student's tests? Starts the `siblings` too (shared runs)."""
+    check_mutants(suite.reference, [mutant, *siblings])  # a course bug: raise before anything
+    base = baseline(suite)
+    if not base.green:
+        reason = (
+            "Мутацію не перевіряли: ваші тести не проходять на правильному застосунку "
+            f"({base.problem()})"
+        )
+        return Verdict(mutant, False, reason, base)
+    prefetch(suite, [mutant, *siblings])
+    run = _submit(_key(suite, "mutant", mutant), _mutant_job(suite, mutant)).result()
+    return Verdict(mutant, run.red, describe(mutant, run), run)
+
+
+def describe(mutant: Mutant, run: RunResult) -> str:
+    """The student's one-line reason for a mutant's outcome."""
+    bug = f"«{mutant.description}»"
+    if run.red:
+        return f"Помилку {bug} спіймано: {run.failed[0]}"
+    if run.timed_out or run.hung:
+        limit = f"{run.limit:g}" if run.timed_out else f"{TEST_LIMIT}"
+        return f"З помилкою {bug} тести зависли (ліміт {limit} с): це не чистий провал"
+    if run.collect_errors:
+        return (
+            f"З помилкою {bug} тести впали ще під час збору ({run.collect_errors[0]}): "
+            "тест має падати на перевірці, а не на імпорті"
+        )
+    if run.exit_code == 0:
+        return f"Помилку {bug} не спіймано: усі {run.passed} тестів пройшли з нею"
+    return f"З помилкою {bug} pytest завершився з кодом {run.exit_code}: {last_line(run.output)}"
+
+
+# --- fixtures the student's conftest defines ------------------------------------------------
+
+_FIXTURE_LINE = re.compile(r"^([A-Za-z_]\w*)(?: \[\w+ scope\])? -- (\S+?):(\d+)$")
+
+
+@dataclass
+class FixtureListing:
+    ok: bool
+    fixtures: dict[str, str]  # name -> "tests/conftest.py:48" (conftest files under tests/)
+    problem: str = ""
+
+
+def _fixtures(suite: Suite) -> Future[FixtureListing]:
+    return _submit(_key(suite, "fixtures"), lambda: _list_fixtures(suite))
+
+
+def conftest_fixtures(suite: Suite) -> FixtureListing:
+    """`pytest --fixtures -v` on the student's tests: the fixtures their conftest files define.
+
+    pytest itself says which fixtures exist and where, so a fixture pulled in through
+    `pytest_plugins` or an import counts as well as one written in the file.
+    """
+    return _fixtures(suite).result()
+
+
+def start_fixtures(suite: Suite) -> None:
+    _fixtures(suite)
+
+
+def _list_fixtures(suite: Suite) -> FixtureListing:
+    paths = [path for path in suite.paths if (suite.student / path).exists()]
+    if not paths:
+        return FixtureListing(False, {}, f"У вашій копії немає {', '.join(suite.paths)}")
+    work = Path(tempfile.mkdtemp(prefix="course-fixtures-"))
+    try:
+        tree, probe = work / "tree", work / "probe"
+        build_tree(suite, tree)
+        probe.mkdir()
+        command = [sys.executable, "-m", "pytest", "--fixtures", "-v", *paths, *PYTEST_OPTIONS]
+        command += ["--no-cov", f"--rootdir={tree}", *_config(tree)]
+        env = harness_env(probe, work / "events.jsonl")
+        exit_code, timed_out, output = _execute(command, tree, env, RUN_LIMIT)
+        output = output.replace(f"{tree}{os.sep}", "")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    found: dict[str, str] = {}
+    for line in output.splitlines():
+        match = _FIXTURE_LINE.match(line.strip())
+        location = match.group(2) if match else ""
+        if match and location.startswith("tests/") and Path(location).name == "conftest.py":
+            found.setdefault(match.group(1), f"{location}:{match.group(3)}")
+    if timed_out:
+        return FixtureListing(False, found, f"pytest --fixtures не завершився за {RUN_LIMIT:g} с")
+    if exit_code not in (0, 5):
+        return FixtureListing(False, found, startup_error(output, exit_code))
+    return FixtureListing(True, found)
+
+
+def _config(tree: Path) -> list[str]:
+    """The reference's own pytest settings (asyncio mode, pythonpath), never a parent's."""
+    config = tree / "pyproject.toml"
+    return ["-c", str(config)] if config.is_file() else []
+
+
+# --- which reference a checkpoint grades against --------------------------------------------
+
+
+def suite_for(session: Any, student: Path, root: Path, own: str, paths: Sequence[str]) -> Suite:
+    """The suite a checkpoint of lesson folder `own` grades in this session."""
+    graded = graded_lesson(session, root / "checkpoints")
+    return Suite(student, reference_dir(root, own, graded), tuple(paths))
+
+
+def graded_lesson(session: Any, checkpoints: Path) -> str | None:
+    """The lesson a grading run is for: the last checkpoint folder among the collected items.
+
+    `course check 07` also runs the checkpoints of 00-06 (regressions); their tests of the
+    student's copy then run on the app of lesson 07, the app that copy is meant to be.
+    """
+    names = []
+    for item in getattr(session, "items", ()):
+        path = Path(str(item.path)).resolve()
+        if path.is_relative_to(checkpoints.resolve()):
+            names.append(path.relative_to(checkpoints.resolve()).parts[0])
+    return names[-1] if names else None
+
+
+def reference_dir(root: Path, own: str, graded: str | None) -> Path:
+    """The reference app for the checkpoints of lesson folder `own` when `graded` is graded.
+
+    The solved snapshot of the graded lesson if it comes after `own`, solution/ for the
+    homework (whose answers are in no snapshot), else `own`'s solved snapshot.
+    """
+    from course.manifest import HOMEWORK, load_manifest
+
+    if graded == HOMEWORK or own == HOMEWORK:
+        return root / "solution"
+    order = {lesson.name: lesson.ordinal for lesson in load_manifest().lessons}
+    chosen = own
+    if graded in order and own in order and order[graded] > order[own]:
+        chosen = graded
+    return root / "lessons" / chosen / "solved"

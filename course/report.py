@@ -1,0 +1,104 @@
+"""How a grade is shown: rich tables for people, GitHub Classroom JSON for machines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from course.grader import CheckpointResult, GradeReport
+
+PASS_MARK, FAIL_MARK = "✅", "❌"
+
+
+def _details(result: CheckpointResult) -> Text:
+    if result.passed:
+        return Text("")
+    text = Text(result.reason or "Перевірка не пройшла", style="red")
+    if result.hint:
+        text.append(f"\n💡 {result.hint}", style="yellow")
+    return text
+
+
+def results_table(title: str, results: list[CheckpointResult]) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=True, expand=True)
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Перевірка", ratio=2)
+    table.add_column("", no_wrap=True, justify="center")
+    table.add_column("Бали", no_wrap=True, justify="right")
+    table.add_column("Причина і підказка", ratio=3)
+    for result in results:
+        mark = PASS_MARK if result.passed else FAIL_MARK
+        points = f"{result.score}/{result.points}"
+        table.add_row(result.id, result.title, mark, points, _details(result))
+    return table
+
+
+def print_report(console: Console, report: GradeReport) -> None:
+    lesson = report.lesson
+    if report.results:
+        console.print(results_table(f"Урок {lesson.id} · {lesson.title}", report.results))
+    broken = report.failed_regressions
+    if broken:
+        title = "Регресії: перевірки попередніх уроків, які зламалися (балів не додають)"
+        console.print(results_table(title, broken))
+    elif report.regressions:
+        console.print(f"Попередні уроки: усі {len(report.regressions)} перевірок проходять ✅")
+    for error in report.errors:
+        console.print(Panel(Text(error), title="Помилка перевірки", border_style="red"))
+    _print_score(console, report)
+
+
+def _print_score(console: Console, report: GradeReport) -> None:
+    score = f"Бали: {report.score}/{report.max_score}"
+    if report.passed:
+        console.print(f"[bold green]{score} — усе пройдено! 🎉[/]")
+    elif report.failed_regressions and all(result.passed for result in report.results):
+        console.print(f"[bold yellow]{score} — але зламалися попередні уроки.[/]")
+    else:
+        console.print(f"[bold red]{score} — виправте позначене ❌ і запустіть знову.[/]")
+
+
+def _entry(result: CheckpointResult, prefix: str = "") -> dict[str, Any]:
+    message = "" if result.passed else result.reason
+    if not result.passed and result.hint:
+        message += f"\nПідказка: {result.hint}"
+    return {
+        "name": f"{prefix}{result.id} {result.title}",
+        "status": result.status,
+        "message": message,
+        "test_code": " ".join(result.nodeids),
+        "filename": result.filename,
+        "line_no": result.line_no,
+        "execution_time": f"{result.duration:.2f}s",
+        "score": 0 if prefix else result.score,
+    }
+
+
+def _error_entry(error: str) -> dict[str, Any]:
+    return {
+        "name": "Помилка перевірки",
+        "status": "error",
+        "message": error,
+        "test_code": "",
+        "filename": "",
+        "line_no": 0,
+        "execution_time": "0.00s",
+        "score": 0,
+    }
+
+
+def classroom_report(report: GradeReport) -> dict[str, Any]:
+    """GitHub Classroom autograding reporter format; failed regressions score nothing."""
+    tests = [_entry(result) for result in report.results]
+    tests += [_entry(result, "Регресія · ") for result in report.failed_regressions]
+    tests += [_error_entry(error) for error in report.errors]
+    return {
+        "version": 3,
+        "status": report.status,
+        "max_score": report.max_score,
+        "tests": tests,
+    }

@@ -1,0 +1,141 @@
+"""A student's workspace: `start`, `catch-up` and the progress file under `.course/`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from course.files import is_executable, list_files, remove_empty_dirs, sha256, write_file
+
+COURSE_DIR = ".course"
+PROGRESS_FILE = "progress.json"
+
+
+class WorkspaceError(RuntimeError):
+    """A user-facing refusal (Ukrainian message)."""
+
+
+def progress_path(workspace: Path) -> Path:
+    return workspace / COURSE_DIR / PROGRESS_FILE
+
+
+def read_progress(workspace: Path) -> dict[str, Any]:
+    path = progress_path(workspace)
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_progress(workspace: Path, data: dict[str, Any]) -> None:
+    path = progress_path(workspace)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def now_stamp() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def record_score(workspace: Path, lesson_id: str, score: int, max_score: int, passed: bool) -> None:
+    """Store the last score of a lesson; the only write `course check` does in a copy."""
+    data = read_progress(workspace)
+    scores = data.setdefault("scores", {})
+    scores[lesson_id] = {
+        "score": score,
+        "max_score": max_score,
+        "passed": passed,
+        "checked_at": now_stamp(),
+    }
+    write_progress(workspace, data)
+
+
+def snapshot_hashes(folder: Path) -> dict[str, str]:
+    return {path: sha256((folder / path).read_bytes()) for path in list_files(folder)}
+
+
+def _copy(src: Path, dest: Path) -> None:
+    write_file(dest, src.read_bytes(), is_executable(src))
+
+
+def start(lesson_id: str, starter: Path, dest: Path) -> list[str]:
+    """Copy a starter into an empty (or new) folder and record what was given."""
+    if not starter.is_dir():
+        raise WorkspaceError(f"Немає знімка {starter}: спершу виконайте `course build`.")
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise WorkspaceError(f"Тека {dest} не порожня: оберіть іншу або скористайтеся catch-up.")
+    files = list_files(starter)
+    for path in files:
+        _copy(starter / path, dest / path)
+    data = {"lesson": lesson_id, "files": snapshot_hashes(starter), "started_at": now_stamp()}
+    write_progress(dest, data)
+    return files
+
+
+@dataclass
+class CatchUp:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    backup: Path | None = None
+
+
+def _current_hash(path: Path) -> str | None:
+    return sha256(path.read_bytes()) if path.is_file() else None
+
+
+def _plan(recorded: str | None, current: str | None, target: str | None, force: bool) -> str:
+    """What to do with one file, by content hashes: keep, add, update, remove or conflict."""
+    if current == target:
+        return "keep"
+    if current != recorded and not force:  # the student changed what the course gave
+        return "conflict"
+    if target is None:
+        return "remove"
+    return "add" if current is None else "update"
+
+
+def _backup(workspace: Path, path: str, stamp: str) -> Path:
+    folder = workspace / COURSE_DIR / "backup" / stamp
+    source = workspace / path
+    if source.is_file():
+        _copy(source, folder / path)
+    return folder
+
+
+def catch_up(lesson_id: str, starter: Path, workspace: Path, *, force: bool = False) -> CatchUp:
+    """Bring a workspace to a lesson's starter without losing the student's edits."""
+    if not starter.is_dir():
+        raise WorkspaceError(f"Немає знімка {starter}: спершу виконайте `course build`.")
+    progress = read_progress(workspace)
+    recorded: dict[str, str] = progress.get("files", {})
+    targets = snapshot_hashes(starter)
+    result, stamp = CatchUp(), datetime.now().strftime("%Y%m%d-%H%M%S")
+    for path in sorted(set(recorded) | set(targets)):
+        current = _current_hash(workspace / path)
+        action = _plan(recorded.get(path), current, targets.get(path), force)
+        if action not in ("keep", "conflict") and current not in (None, recorded.get(path)):
+            result.backup = _backup(workspace, path, stamp)  # only reached with --force
+        _apply(action, path, starter, workspace, result)
+    remove_empty_dirs(workspace, result.removed)
+    progress.update(lesson=lesson_id, files=targets, caught_up_at=now_stamp())
+    write_progress(workspace, progress)
+    return result
+
+
+def _apply(action: str, path: str, starter: Path, workspace: Path, result: CatchUp) -> None:
+    if action in ("add", "update"):
+        _copy(starter / path, workspace / path)
+        (result.added if action == "add" else result.updated).append(path)
+    elif action == "remove":
+        (workspace / path).unlink(missing_ok=True)
+        result.removed.append(path)
+    elif action == "conflict":
+        result.conflicts.append(path)
