@@ -1,0 +1,110 @@
+"""Lesson 03: SlowAPI on the auth endpoints — 5/min register, 10/min login, 429 + Retry-After."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from course.checkpoint import checkpoint
+
+
+@pytest.fixture
+async def client_from(api: httpx.AsyncClient, student_app: Any) -> AsyncIterator[Any]:
+    """Clients of the same app that come from given IP addresses."""
+    opened: list[httpx.AsyncClient] = []
+
+    def make(ip: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=student_app, client=(ip, 50000))
+        client = httpx.AsyncClient(transport=transport, base_url="http://test")
+        opened.append(client)
+        return client
+
+    yield make
+    for client in opened:
+        await client.aclose()
+
+
+def limiter_of(student_app: Any) -> Any:
+    limiter = getattr(student_app.state, "limiter", None)
+    assert limiter is not None, "app.state.limiter не встановлено"
+    return limiter
+
+
+async def register(client: httpx.AsyncClient, n: int) -> httpx.Response:
+    body = {"email": f"user{n}@example.com", "password": "secret123", "full_name": "Bot"}
+    return await client.post("/api/v1/auth/register", json=body)
+
+
+@checkpoint(
+    id="03.1",
+    title="Limiter SlowAPI підключено до застосунку",
+    points=1,
+    hint="У app/core/rate_limit.py — limiter = Limiter(key_func=get_remote_address, "
+    "storage_uri=...), а в main.py — app.state.limiter і обробник RateLimitExceeded.",
+)
+def test_limiter_is_installed(student_app: Any) -> None:
+    from slowapi import Limiter
+
+    limiter = limiter_of(student_app)
+    assert isinstance(limiter, Limiter), f"app.state.limiter — {type(limiter).__name__}"
+    assert limiter.enabled, "Limiter вимкнено в робочій конфігурації"
+
+
+@checkpoint(
+    id="03.2",
+    title="6-та реєстрація з однієї IP за хвилину → 429 з Retry-After",
+    points=3,
+    hint="@limiter.limit('5/minute') під @router.post і параметри request: Request, "
+    "response: Response у функції. Retry-After з'являється, коли headers_enabled=True.",
+)
+async def test_register_is_limited(client_from: Any) -> None:
+    client = client_from("203.0.113.7")
+    for n in range(5):
+        response = await register(client, n)
+        assert response.status_code in (201, 409), f"Запит {n + 1}: {response.status_code}"
+    blocked = await register(client, 5)
+    assert blocked.status_code == 429, f"6-й запит: {blocked.status_code}, очікували 429"
+    assert "retry-after" in blocked.headers, "У відповіді 429 немає заголовка Retry-After"
+    assert "detail" in blocked.json(), "Тіло 429 має бути у форматі FastAPI: {'detail': ...}"
+
+
+@checkpoint(
+    id="03.3",
+    title="11-й вхід з однієї IP → 429",
+    points=2,
+    hint="На /login — свій ліміт, трохи лояльніший: '10/minute'.",
+)
+async def test_login_is_limited(client_from: Any) -> None:
+    client = client_from("203.0.113.8")
+    form = {"username": "nobody@example.com", "password": "wrong-password"}
+    statuses = [(await client.post("/api/v1/auth/login", data=form)).status_code for _ in range(11)]
+    assert 429 not in statuses[:10], f"Перші 10 спроб: {statuses[:10]}"
+    assert statuses[10] == 429, f"11-та спроба: {statuses[10]}, очікували 429"
+
+
+@checkpoint(
+    id="03.4",
+    title="Ліміт рахується окремо для кожної IP",
+    points=1,
+    hint="key_func=get_remote_address: ключ лічильника — адреса клієнта.",
+)
+async def test_limits_are_per_ip(client_from: Any) -> None:
+    first, second = client_from("198.51.100.1"), client_from("198.51.100.2")
+    for n in range(6):
+        await register(first, n)
+    response = await register(second, 100)
+    assert response.status_code == 201, f"Інша IP: {response.status_code}, ліміт спільний?"
+
+
+@checkpoint(
+    id="03.5",
+    title="Limiter вимикається для тестів",
+    points=1,
+    hint="У tests/conftest.py: app.state.limiter.enabled = False — і 6-й запит уже не 429.",
+)
+async def test_limiter_can_be_disabled(client_from: Any, student_app: Any) -> None:
+    limiter_of(student_app).enabled = False
+    client = client_from("203.0.113.9")
+    statuses = {(await register(client, n)).status_code for n in range(7)}
+    assert 429 not in statuses, "Вимкнений limiter усе ще відповідає 429"

@@ -1,0 +1,20 @@
+"""Lesson 05 grades the student's tests/unit: on the solved app, then on seeded bugs."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from course import mutation
+from course.mutants import UNIT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _mutation_runs() -> Iterator[None]:
+    yield
+    mutation.shutdown()  # nothing waits for runs still queued when the session ends
+
+
+@pytest.fixture
+def unit_suite(request: pytest.FixtureRequest, student_dir: Path, course_root: Path):
+    return mutation.suite_for(request.session, student_dir, course_root, UNIT.lesson, UNIT.paths)

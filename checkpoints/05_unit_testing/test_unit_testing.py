@@ -1,0 +1,116 @@
+"""Lesson 05: the student's unit tests pass on the solved app and catch seeded bugs in it.
+
+Each mutant checkpoint runs the student's tests/unit on a copy of the solved app with one bug
+planted (course/mutants.py): the tests must fail there. A suite that passes everything catches
+nothing and scores nothing.
+"""
+
+import pytest
+
+from course import mutation
+from course.checkpoint import checkpoint
+from course.mutants import UNIT
+
+MIN_TESTS = 5
+# The fixture chain of the lesson plan (tests/conftest.py, read top to bottom).
+CHAIN = ("async_engine", "async_session", "client", "test_user", "auth_headers")
+slow = pytest.mark.timeout(mutation.CHECKPOINT_LIMIT)
+
+
+def assert_caught(suite: mutation.Suite, mutant_id: str) -> None:
+    verdict = mutation.verdict(suite, UNIT.get(mutant_id), UNIT.mutants)
+    assert verdict.caught, verdict.reason
+
+
+@checkpoint(
+    id="05.1",
+    title="Unit-тести проходять на готовому застосунку",
+    points=2,
+    hint="Запустіть `pytest tests/unit -x`: усі тести мають бути зелені на правильному коді, "
+    f"і їх має бути щонайменше {MIN_TESTS} (parametrize теж рахується).",
+)
+@slow
+def test_unit_tests_pass_on_the_solved_app(unit_suite: mutation.Suite) -> None:
+    mutation.start_fixtures(unit_suite)  # 05.2's run, beside this one
+    run = mutation.baseline(unit_suite)
+    assert run.green, run.problem()
+    assert run.passed >= MIN_TESTS, (
+        f"Пройшло лише {run.passed} unit-тестів, а потрібно щонайменше {MIN_TESTS}"
+    )
+    mutation.prefetch(unit_suite, UNIT.mutants)  # the mutant runs start while others are checked
+
+
+@checkpoint(
+    id="05.2",
+    title="Ланцюжок фікстур у tests/conftest.py",
+    points=2,
+    hint="У tests/conftest.py мають бути фікстури async_engine → async_session → client "
+    "(dependency_overrides[get_db]) → test_user → auth_headers; `pytest --fixtures tests/unit` "
+    "покаже, що бачить pytest.",
+)
+@slow
+def test_fixture_chain_in_conftest(unit_suite: mutation.Suite) -> None:
+    listing = mutation.conftest_fixtures(unit_suite)
+    assert listing.ok, listing.problem
+    missing = [name for name in CHAIN if name not in listing.fixtures]
+    assert not missing, f"pytest не знаходить у conftest.py фікстур: {', '.join(missing)}"
+
+
+@checkpoint(
+    id="05.3",
+    title="Тести помічають помилку на один день у days_until",
+    points=2,
+    hint="Перевіряйте точне число днів до дня народження (а не лише те, що контакт є у списку): "
+    "сьогодні → 0, через тиждень → 7.",
+)
+@slow
+def test_catches_off_by_one(unit_suite: mutation.Suite) -> None:
+    assert_caught(unit_suite, "birthday-off-by-one")
+
+
+@checkpoint(
+    id="05.4",
+    title="Тести перевіряють 29 лютого в невисокосний рік",
+    points=2,
+    hint="Параметризуйте випадок date(1992, 2, 29) у невисокосному році: на яку дату він "
+    "припадає і скільки до нього днів?",
+)
+@slow
+def test_catches_leap_day(unit_suite: mutation.Suite) -> None:
+    assert_caught(unit_suite, "leap-day-wrong")
+
+
+@checkpoint(
+    id="05.5",
+    title="Тести перевіряють перехід через Новий рік",
+    points=2,
+    hint="Що буде з днем народження, який цього року вже минув? Візьміть «сьогодні» наприкінці "
+    "грудня і день народження на початку січня.",
+)
+@slow
+def test_catches_year_rollover(unit_suite: mutation.Suite) -> None:
+    assert_caught(unit_suite, "no-year-rollover")
+
+
+@checkpoint(
+    id="05.6",
+    title="Тести перевіряють claim purpose при декодуванні",
+    points=2,
+    hint="Недостатньо перевірити, що токен містить purpose: переконайтеся, що decode_token "
+    "відмовляє токену іншого призначення (pytest.raises).",
+)
+@slow
+def test_catches_purpose_confusion(unit_suite: mutation.Suite) -> None:
+    assert_caught(unit_suite, "purpose-not-checked")
+
+
+@checkpoint(
+    id="05.7",
+    title="Тести перевіряють час життя access-токена",
+    points=2,
+    hint="`exp > now` пройде і для токена, що живе місяць: перевірте, скільки саме живе "
+    "access-токен (claims exp та iat).",
+)
+@slow
+def test_catches_access_ttl(unit_suite: mutation.Suite) -> None:
+    assert_caught(unit_suite, "access-ttl-days")

@@ -1,0 +1,135 @@
+"""Lesson 06: the student's integration tests pass on the solved app and catch seeded bugs.
+
+The tests run in a subprocess on embedded defaults (SQLite, in-process Redis) with mail pointed
+at a port where no SMTP server listens: a suite that needs a real mail server, PostgreSQL or
+Redis fails 06.1. Every mutant checkpoint plants one bug (course/mutants.py) into a copy of the
+solved app; the student's tests must fail there.
+"""
+
+import pytest
+
+from course import mutation
+from course.checkpoint import checkpoint
+from course.mutants import INTEGRATION
+
+MIN_TESTS = 5
+MIN_COVERAGE = 80.0  # the lesson plan's "contractual minimum"
+slow = pytest.mark.timeout(mutation.CHECKPOINT_LIMIT)
+
+
+def assert_caught(suite: mutation.Suite, mutant_id: str) -> None:
+    verdict = mutation.verdict(suite, INTEGRATION.get(mutant_id), INTEGRATION.mutants)
+    assert verdict.caught, verdict.reason
+
+
+@checkpoint(
+    id="06.1",
+    title="Інтеграційні тести проходять на готовому застосунку без зовнішніх сервісів",
+    points=2,
+    hint="`pytest tests/integration -x` має бути зеленим без Docker: SQLite замість PostgreSQL, "
+    "in-process Redis, AsyncMock замість пошти — через фікстури conftest.py.",
+)
+@slow
+def test_integration_tests_pass_on_the_solved_app(
+    integration_suite: mutation.Suite, coverage_suite: mutation.Suite
+) -> None:
+    mutation.start_coverage(coverage_suite)  # the longest run (06.8): start it first
+    run = mutation.baseline(integration_suite)
+    assert run.green, run.problem()
+    assert run.passed >= MIN_TESTS, (
+        f"Пройшло лише {run.passed} інтеграційних тестів, а потрібно щонайменше {MIN_TESTS}"
+    )
+    mutation.prefetch(integration_suite, INTEGRATION.mutants)
+
+
+@checkpoint(
+    id="06.2",
+    title="Тести перевіряють ізоляцію контактів між користувачами",
+    points=2,
+    hint="Створіть контакт одним користувачем і зверніться до нього (GET/PUT/DELETE) іншим: "
+    "яку відповідь має дати API за контрактом?",
+)
+@slow
+def test_catches_missing_isolation(integration_suite: mutation.Suite) -> None:
+    assert_caught(integration_suite, "no-owner-filter")
+
+
+@checkpoint(
+    id="06.3",
+    title="Тести перевіряють інвалідацію кешу днів народження",
+    points=2,
+    hint="Запитайте /contacts/birthdays, змініть контакти (створення, оновлення) і запитайте "
+    "знову: чи бачить відповідь зміну?",
+)
+@slow
+def test_catches_stale_cache(integration_suite: mutation.Suite) -> None:
+    assert_caught(integration_suite, "cache-not-invalidated")
+
+
+@checkpoint(
+    id="06.4",
+    title="Тести перевіряють, що неверифікований користувач не входить",
+    points=2,
+    hint="Повний flow з плану: register → login до верифікації (який код?) → verify → login.",
+)
+@slow
+def test_catches_unverified_login(integration_suite: mutation.Suite) -> None:
+    assert_caught(integration_suite, "unverified-login")
+
+
+@checkpoint(
+    id="06.5",
+    title="Тести перевіряють чорний список refresh-токенів",
+    points=2,
+    hint="Після /auth/logout спробуйте /auth/refresh з тим самим refresh-токеном.",
+)
+@slow
+def test_catches_unchecked_blacklist(integration_suite: mutation.Suite) -> None:
+    assert_caught(integration_suite, "blacklist-not-checked")
+
+
+@checkpoint(
+    id="06.6",
+    title="Limiter вимкнено в тестах",
+    points=1,
+    hint="Без цього шоста реєстрація за прогін отримає 429, хоч би який правильний був код: "
+    "вимкніть limiter у фікстурі client (conftest.py), а тести rate limit вмикайте окремо.",
+)
+@slow
+def test_limiter_is_disabled_in_tests(integration_suite: mutation.Suite) -> None:
+    run = mutation.baseline(integration_suite)
+    assert run.green, f"Спершу мають пройти самі тести (06.1): {run.problem()}"
+    states = list(run.limiter.values())
+    assert any(state is False for state in states), (
+        f"Під час жодного з {len(states)} тестів app.core.rate_limit.limiter не був вимкнений "
+        "(limiter.enabled лишався True)"
+    )
+
+
+@checkpoint(
+    id="06.7",
+    title="Пошта підмінена AsyncMock, і тести перевіряють лист",
+    points=2,
+    hint="app.dependency_overrides[get_email_service] = lambda: mock_mail (AsyncMock); "
+    "перевірте, що після реєстрації send_message викликано, і дістаньте токен з листа.",
+)
+@slow
+def test_mail_is_mocked_and_checked(integration_suite: mutation.Suite) -> None:
+    assert_caught(integration_suite, "no-verification-email")
+
+
+@checkpoint(
+    id="06.8",
+    title=f"Покриття коду тестами ≥ {MIN_COVERAGE:g}%",
+    points=2,
+    hint="`pytest tests/ --cov=app --cov-report=term-missing` покаже непокриті рядки: "
+    "допишіть тести на них (помилкові відповіді теж код).",
+)
+@slow
+def test_coverage_reaches_the_minimum(coverage_suite: mutation.Suite) -> None:
+    run = mutation.coverage(coverage_suite)
+    assert run.green, f"Тести tests/unit + tests/integration не проходять: {run.problem()}"
+    assert run.coverage is not None, "Покриття не виміряно (pytest-cov не записав звіт)"
+    assert run.coverage >= MIN_COVERAGE, (
+        f"Покриття app/ вашими тестами: {run.coverage:.1f}%, потрібно ≥ {MIN_COVERAGE:g}%"
+    )

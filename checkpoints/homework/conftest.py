@@ -1,0 +1,29 @@
+"""The homework grades the student's tests against solution/ (its answers are in no snapshot)."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from course import mutation
+from course.mutants import HOMEWORK
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _mutation_runs() -> Iterator[None]:
+    yield
+    mutation.shutdown()  # nothing waits for runs still queued when the session ends
+
+
+@pytest.fixture
+def homework_suite(request: pytest.FixtureRequest, student_dir: Path, course_root: Path):
+    lesson, paths = HOMEWORK.lesson, HOMEWORK.paths
+    return mutation.suite_for(request.session, student_dir, course_root, lesson, paths)
+
+
+@pytest.fixture
+def fresh_limits(student_import) -> None:
+    """Rate-limit counters start at zero: earlier checkpoints must not use up this one's."""
+    limiter = getattr(student_import("app.core.rate_limit"), "limiter", None)
+    if limiter is not None:
+        limiter.reset()
