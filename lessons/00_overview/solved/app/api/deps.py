@@ -1,0 +1,42 @@
+"""Dependencies shared by the routers: the session, the current user and outside services."""
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordBearer
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.database import get_db
+from app.core.security import TokenError, decode_access_token
+from app.models import User
+
+from app.services.users import get_user_by_email
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login")
+
+SessionDep = Annotated[AsyncSession, Depends(get_db)]
+TokenDep = Annotated[str, Depends(oauth2_scheme)]
+
+
+async def get_current_user(session: SessionDep, token: TokenDep) -> User:
+    unauthorized = HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail="Could not validate credentials",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+    try:
+        payload = decode_access_token(token)
+    except TokenError as exc:
+        raise unauthorized from exc
+    user = await get_user_by_email(session, payload.sub)
+    if user is None:
+        raise unauthorized
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+# Module 12: every logged-in user may use the contacts; block 1 adds the email check.
+VerifiedUser = CurrentUser

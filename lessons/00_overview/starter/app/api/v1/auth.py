@@ -1,0 +1,48 @@
+from typing import Annotated
+
+from fastapi import (
+    APIRouter,
+    Depends,
+    status,
+)
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.api.deps import (
+    SessionDep,
+)
+
+from app.schemas.token import RefreshRequest, TokenPair
+from app.schemas.user import (
+    UserCreate,
+    UserRead,
+)
+from app.services import auth as auth_service
+from app.services import users as user_service
+
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+PasswordForm = Annotated[OAuth2PasswordRequestForm, Depends()]
+
+
+@router.post("/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+async def register(
+    body: UserCreate,
+    session: SessionDep,
+):
+    user = await user_service.create_user(session, body)
+    return user
+
+
+@router.post("/login", response_model=TokenPair)
+async def login(
+    form: PasswordForm,
+    session: SessionDep,
+):
+    user = await user_service.authenticate(session, form.username, form.password)
+    return auth_service.issue_token_pair(user)
+
+
+@router.post("/refresh", response_model=TokenPair)
+async def refresh(body: RefreshRequest, session: SessionDep):
+    return await auth_service.refresh_tokens(session, body.refresh_token)

@@ -1,0 +1,85 @@
+"""Contacts of one owner: CRUD, search, and upcoming birthdays (cache-aside)."""
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Contact, User
+from app.schemas.contact import (
+    ContactCreate,
+    ContactPage,
+    ContactUpdate,
+)
+from app.services.errors import ConflictError, NotFoundError
+
+
+async def list_contacts(
+    session: AsyncSession, owner: User, skip: int, limit: int, query: str | None = None
+) -> ContactPage:
+    condition = Contact.owner_id == owner.id
+    if query:
+        pattern = f"%{query}%"
+        condition = condition & or_(
+            Contact.first_name.ilike(pattern),
+            Contact.last_name.ilike(pattern),
+            Contact.email.ilike(pattern),
+        )
+    total = await session.scalar(select(func.count()).select_from(Contact).where(condition))
+    rows = await session.scalars(
+        select(Contact).where(condition).order_by(Contact.id).offset(skip).limit(limit)
+    )
+    return ContactPage(items=list(rows), total=total or 0)
+
+
+async def get_contact(session: AsyncSession, owner: User, contact_id: int) -> Contact:
+    contact = await session.scalar(
+        select(Contact).where(Contact.id == contact_id, Contact.owner_id == owner.id)
+    )
+    if contact is None:
+        # Another user's contact is "not found" too: a 403 would confirm that it exists.
+        raise NotFoundError("Contact not found")
+    return contact
+
+
+async def _commit_contact(session: AsyncSession, contact: Contact) -> Contact:
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise ConflictError("A contact with this email already exists") from exc
+    await session.refresh(contact)
+    return contact
+
+
+async def create_contact(
+    session: AsyncSession,
+    owner: User,
+    data: ContactCreate,
+) -> Contact:
+    contact = Contact(**data.model_dump(), owner_id=owner.id)
+    session.add(contact)
+    contact = await _commit_contact(session, contact)
+    return contact
+
+
+async def update_contact(
+    session: AsyncSession,
+    owner: User,
+    contact_id: int,
+    data: ContactUpdate,
+) -> Contact:
+    contact = await get_contact(session, owner, contact_id)
+    for field, value in data.model_dump().items():
+        setattr(contact, field, value)
+    contact = await _commit_contact(session, contact)
+    return contact
+
+
+async def delete_contact(
+    session: AsyncSession,
+    owner: User,
+    contact_id: int,
+) -> None:
+    contact = await get_contact(session, owner, contact_id)
+    await session.delete(contact)
+    await session.commit()

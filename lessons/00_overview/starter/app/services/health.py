@@ -1,0 +1,18 @@
+"""Readiness of the parts the API cannot work without."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+logger = logging.getLogger(__name__)
+CHECK_TIMEOUT_SECONDS = 2.0
+PROBE_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
+
+
+# TODO(00): check_health(session) виконує `SELECT 1` з тайм-аутом CHECK_TIMEOUT_SECONDS
+#   і повертає {"status": "ok"|"error", "database": "ok"|"unavailable"}; помилка бази —
+#   це відповідь, а не 500 (checkpoint 00.3).

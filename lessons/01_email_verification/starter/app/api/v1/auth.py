@@ -1,0 +1,60 @@
+from typing import Annotated
+
+from fastapi import (
+    APIRouter,
+    Depends,
+    status,
+    BackgroundTasks,
+)
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.api.deps import (
+    SessionDep,
+    MailerDep,
+)
+
+# TODO(01): імпортуйте create_email_token з app.core.security, коли напишете його там
+#   (потрібен у register і resend_verification нижче).
+from app.schemas.token import RefreshRequest, TokenPair
+from app.schemas.user import (
+    UserCreate,
+    UserRead,
+    EmailRequest,
+    Message,
+)
+from app.services import auth as auth_service
+from app.services import users as user_service
+
+from app.services.email import send_verification_email
+
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+PasswordForm = Annotated[OAuth2PasswordRequestForm, Depends()]
+
+
+@router.post("/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+async def register(
+    body: UserCreate,
+    session: SessionDep,
+):
+    user = await user_service.create_user(session, body)
+    # TODO(01): після створення користувача — create_email_token(email) і лист із посиланням
+    #   через send_verification_email у BackgroundTasks; токени НЕ повертаємо (checkpoint 01.1).
+    return user
+
+
+# TODO(01): GET /verify/{token} → auth_service.verify_email (checkpoint 01.3) і
+#   POST /resend-verification {email} → 202 завжди, лист лише неверифікованому (checkpoint 01.6).
+@router.post("/login", response_model=TokenPair)
+async def login(
+    form: PasswordForm,
+    session: SessionDep,
+):
+    user = await user_service.authenticate(session, form.username, form.password)
+    return auth_service.issue_token_pair(user)
+
+
+@router.post("/refresh", response_model=TokenPair)
+async def refresh(body: RefreshRequest, session: SessionDep):
+    return await auth_service.refresh_tokens(session, body.refresh_token)

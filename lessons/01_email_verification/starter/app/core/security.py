@@ -1,0 +1,102 @@
+"""Passwords and JWTs: access, refresh and (from block 1) purpose-scoped email tokens."""
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import anyio
+from jose import ExpiredSignatureError, JWTError, jwt
+from passlib.context import CryptContext
+
+from app.core.config import settings
+
+# TODO(01): призначення токенів ACCESS = "access", REFRESH = "refresh", EMAIL_VERIFY =
+#   "email_verify" і _SECRETS — для кожного свій секрет із settings (checkpoint 01.2).
+
+_pwd_context = CryptContext(
+    schemes=["bcrypt"], deprecated="auto", bcrypt__rounds=settings.BCRYPT_ROUNDS
+)
+
+
+class TokenError(Exception):
+    """The token is malformed, badly signed or of an unknown kind."""
+
+
+class TokenExpiredError(TokenError):
+    pass
+
+
+# TODO(01): WrongTokenPurposeError(TokenError) — токен іншого призначення (checkpoint 01.3).
+@dataclass(frozen=True)
+class TokenPayload:
+    sub: str
+    jti: str
+    exp: datetime
+
+
+# bcrypt costs ~0.3 s at 12 rounds. It runs in worker threads, off the event loop, and at most
+# (cores - 1) at a time: a burst of logins queues there instead of starving every other request.
+_hashing_slots = anyio.CapacityLimiter(max(1, (os.cpu_count() or 2) - 1))
+
+
+async def hash_password(password: str) -> str:
+    return await anyio.to_thread.run_sync(_pwd_context.hash, password, limiter=_hashing_slots)
+
+
+async def verify_password(password: str, hashed: str) -> bool:
+    return await anyio.to_thread.run_sync(
+        _pwd_context.verify, password, hashed, limiter=_hashing_slots
+    )
+
+
+def _new_claims(subject: str, expires_delta: timedelta) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {"sub": subject, "iat": now, "exp": now + expires_delta, "jti": uuid.uuid4().hex}
+
+
+def _payload(claims: dict[str, Any]) -> TokenPayload:
+    if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("jti"), str):
+        raise TokenError("Invalid token")
+    if "exp" not in claims:  # python-jose accepts a token without exp: it would never expire
+        raise TokenError("Invalid token")
+    return TokenPayload(
+        sub=claims["sub"], jti=claims["jti"], exp=datetime.fromtimestamp(claims["exp"], UTC)
+    )
+
+
+# Module 12: one secret, no purpose claim — any of our tokens passes for any other.
+def create_access_token(email: str) -> str:
+    claims = _new_claims(email, timedelta(minutes=settings.JWT_ACCESS_TOKEN_EXPIRE_MINUTES))
+    return jwt.encode(claims, settings.JWT_SECRET_KEY, algorithm=settings.JWT_ALGORITHM)
+
+
+def create_refresh_token(email: str) -> str:
+    claims = _new_claims(email, timedelta(days=settings.JWT_REFRESH_TOKEN_EXPIRE_DAYS))
+    return jwt.encode(claims, settings.JWT_SECRET_KEY, algorithm=settings.JWT_ALGORITHM)
+
+
+def _decode(token: str) -> TokenPayload:
+    try:
+        claims = jwt.decode(token, settings.JWT_SECRET_KEY, algorithms=[settings.JWT_ALGORITHM])
+    except ExpiredSignatureError as exc:
+        raise TokenExpiredError("Token has expired") from exc
+    except JWTError as exc:
+        raise TokenError("Invalid token") from exc
+    return _payload(claims)
+
+
+def decode_access_token(token: str) -> TokenPayload:
+    return _decode(token)
+
+
+def decode_refresh_token(token: str) -> TokenPayload:
+    return _decode(token)
+
+
+# TODO(01): три токени, три секрети, claim `purpose` (checkpoints 01.2, 01.3):
+#   create_token(subject, purpose, expires_delta) кладе "purpose" у claims і підписує секретом
+#   цього призначення (JWT_SECRET_KEY / JWT_REFRESH_SECRET / EMAIL_TOKEN_SECRET);
+#   decode_token(token, purpose) кидає WrongTokenPurposeError, якщо purpose не той;
+#   create_email_token(email) живе EMAIL_TOKEN_EXPIRE_HOURS годин; decode_email_token(token).

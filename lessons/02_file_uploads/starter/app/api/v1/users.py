@@ -1,0 +1,37 @@
+from fastapi import APIRouter
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from app.api.deps import (
+    CurrentUser,
+    SessionDep,
+    AvatarStorageDep,
+    VerifiedUser,
+)
+
+from app.api.uploads import read_upload
+
+from app.schemas.user import UserRead, UserUpdate
+from app.services import users as user_service
+
+# TODO(02): імпортуйте upload_avatar з app.services.cloudinary_service, коли напишете його
+#   (потрібен у POST /me/avatar нижче).
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("/me", response_model=UserRead)
+async def read_me(user: CurrentUser):
+    return user
+
+
+@router.put("/me", response_model=UserRead)
+async def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep):
+    return await user_service.update_profile(session, user, body)
+
+
+# TODO(02): POST /users/me/avatar (multipart, поле `file`) лише для верифікованих:
+#   байти файлу → upload_avatar(storage, user.id, contents) → set_avatar_url → UserRead
+#   (checkpoints 02.1–02.4). Не довіряйте розміру: читайте не більше MAX_AVATAR_BYTES + 1.

@@ -1,0 +1,58 @@
+"""Token flows: login pairs, refresh, and (from block 1 on) verification, revocation, reset."""
+
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.security import (
+    TokenError,
+    create_access_token,
+    create_refresh_token,
+    decode_refresh_token,
+    TokenExpiredError,
+    TokenPayload,
+    WrongTokenPurposeError,
+    decode_email_token,
+)
+from app.models import User
+from app.schemas.token import TokenPair
+from app.services import users
+from app.services.errors import (
+    InvalidCredentialsError,
+    InvalidInputError,
+)
+
+
+def issue_token_pair(user: User) -> TokenPair:
+    return TokenPair(
+        access_token=create_access_token(user.email),
+        refresh_token=create_refresh_token(user.email),
+    )
+
+
+def _decode_one_time_token(token: str, decode: Callable[[str], TokenPayload]) -> TokenPayload:
+    """Decode a token sent by email; every failure is a 400 with a reason the user can act on."""
+    try:
+        return decode(token)
+    except WrongTokenPurposeError as exc:
+        raise InvalidInputError("Wrong token purpose") from exc
+    except TokenExpiredError as exc:
+        raise InvalidInputError("Token has expired") from exc
+    except TokenError as exc:
+        raise InvalidInputError("Invalid token") from exc
+
+
+async def verify_email(session: AsyncSession, token: str) -> User:
+    payload = _decode_one_time_token(token, decode_email_token)
+    return await users.mark_verified(session, payload.sub)
+
+
+async def refresh_tokens(session: AsyncSession, refresh_token: str) -> TokenPair:
+    try:
+        payload = decode_refresh_token(refresh_token)
+    except TokenError as exc:
+        raise InvalidCredentialsError("Invalid refresh token") from exc
+    user = await users.get_user_by_email(session, payload.sub)
+    if user is None:
+        raise InvalidCredentialsError("Invalid refresh token")
+    return issue_token_pair(user)

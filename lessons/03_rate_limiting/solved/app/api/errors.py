@@ -1,0 +1,52 @@
+"""Service errors → HTTP answers: services raise what went wrong, only this module knows HTTP."""
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+
+from slowapi.errors import RateLimitExceeded
+
+
+from app.services.errors import (
+    ConflictError,
+    InvalidCredentialsError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    ServiceError,
+    InvalidImageError,
+    PayloadTooLargeError,
+    ServiceUnavailableError,
+)
+
+STATUS_BY_ERROR: dict[type[ServiceError], int] = {
+    NotFoundError: status.HTTP_404_NOT_FOUND,
+    ConflictError: status.HTTP_409_CONFLICT,
+    InvalidCredentialsError: status.HTTP_401_UNAUTHORIZED,
+    PermissionDeniedError: status.HTTP_403_FORBIDDEN,
+    InvalidInputError: status.HTTP_400_BAD_REQUEST,
+    InvalidImageError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    PayloadTooLargeError: status.HTTP_413_CONTENT_TOO_LARGE,
+    ServiceUnavailableError: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+async def service_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    code = STATUS_BY_ERROR.get(type(exc), status.HTTP_400_BAD_REQUEST)
+    headers = {"WWW-Authenticate": "Bearer"} if code == status.HTTP_401_UNAUTHORIZED else None
+    return JSONResponse({"detail": exc.detail}, status_code=code, headers=headers)
+
+
+async def rate_limit_exceeded_handler(request: Request, exc: Exception) -> JSONResponse:
+    """429 in FastAPI's error shape, with Retry-After and the X-RateLimit-* headers."""
+    assert isinstance(exc, RateLimitExceeded)
+    response = JSONResponse(
+        {"detail": f"Rate limit exceeded: {exc.detail}"},
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+    )
+    return request.app.state.limiter._inject_headers(response, request.state.view_rate_limit)
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, service_error_handler)
+    app.add_exception_handler(RateLimitExceeded, rate_limit_exceeded_handler)

@@ -1,0 +1,23 @@
+from fastapi import APIRouter, Response, status
+
+from app.api.deps import (
+    SessionDep,
+    RedisDep,
+)
+from app.services.health import check_health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+async def health(
+    session: SessionDep,
+    response: Response,
+    # TODO(04): `redis: RedisDep` — і передайте його в check_health: /health звітує про Redis.
+) -> dict[str, str]:
+    report = await check_health(
+        session,
+    )
+    if report["status"] != "ok":
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return report

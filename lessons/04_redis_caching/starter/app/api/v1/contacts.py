@@ -1,0 +1,71 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from fastapi.responses import JSONResponse
+
+
+from app.api.deps import (
+    SessionDep,
+    VerifiedUser,
+    RedisDep,
+    TodayDep,
+)
+from app.schemas.contact import (
+    ContactCreate,
+    ContactPage,
+    ContactRead,
+    ContactUpdate,
+    BirthdayContact,
+)
+from app.services import contacts as contact_service
+
+router = APIRouter(prefix="/contacts", tags=["contacts"])
+
+
+@router.post("", response_model=ContactRead, status_code=status.HTTP_201_CREATED)
+async def create_contact(
+    body: ContactCreate,
+    user: VerifiedUser,
+    session: SessionDep,
+    # TODO(04): передайте в create_contact ще `redis: RedisDep` і `today: TodayDep` — новий
+    #   контакт інвалідовує кеш днів народження (checkpoint 04.3).
+):
+    return await contact_service.create_contact(session, user, body)
+
+
+@router.get("", response_model=ContactPage)
+async def list_contacts(
+    user: VerifiedUser,
+    session: SessionDep,
+    skip: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+    q: Annotated[str | None, Query(max_length=100, description="Search names and email")] = None,
+):
+    return await contact_service.list_contacts(session, user, skip, limit, q)
+
+
+# TODO(04): GET /contacts/birthdays?days=7 → upcoming_birthdays_cached (checkpoint 04.1).
+@router.get("/{contact_id}", response_model=ContactRead)
+async def read_contact(contact_id: int, user: VerifiedUser, session: SessionDep):
+    return await contact_service.get_contact(session, user, contact_id)
+
+
+@router.put("/{contact_id}", response_model=ContactRead)
+async def update_contact(
+    contact_id: int,
+    body: ContactUpdate,
+    user: VerifiedUser,
+    session: SessionDep,
+    # TODO(04): і сюди `redis: RedisDep`, `today: TodayDep` для update_contact (checkpoint 04.3).
+):
+    return await contact_service.update_contact(session, user, contact_id, body)
+
+
+@router.delete("/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_contact(
+    contact_id: int,
+    user: VerifiedUser,
+    session: SessionDep,
+) -> None:
+    await contact_service.delete_contact(session, user, contact_id)

@@ -1,0 +1,54 @@
+"""Redis: the client, the cache-aside helper and the refresh-token blacklist.
+
+Cache failures never fail a request: a read or write that Redis cannot serve is logged and the
+data comes from the loader. The blacklist is security state, so it fails closed instead.
+"""
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import fakeredis
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from app.core.config import settings
+
+logger = logging.getLogger(__name__)
+
+_client: Redis | None = None
+
+
+class CacheUnavailableError(Exception):
+    """Redis could not be reached for state that must not be guessed (the blacklist)."""
+
+
+def create_redis(url: str) -> Redis:
+    if url.startswith("memory://"):
+        return fakeredis.FakeAsyncRedis(decode_responses=True)
+    return Redis.from_url(url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2)
+
+
+async def get_redis() -> Redis:
+    """One client per process; `memory://` keeps its data for the life of the process."""
+    global _client
+    if _client is None:
+        _client = create_redis(settings.REDIS_URL)
+    return _client
+
+
+async def close_redis() -> None:
+    global _client
+    if _client is not None:
+        await _client.aclose()
+        _client = None
+
+
+# TODO(04): cache-aside (checkpoints 04.1–04.3):
+#   get_or_set_cache(redis, key, field, ttl, loader): HGET → є? json.loads (HIT);
+#   ні → await loader(), HSET + EXPIRE ttl (MISS). Помилка Redis → warning у лог і дані
+#   з loader (кеш ніколи не ламає запит). invalidate(redis, key): DELETE, теж без падіння.
+# TODO(04): blacklist_token(redis, jti, ttl) — SET blacklist:{jti} з EX=ttl;
+#   is_token_blacklisted(redis, jti) — EXISTS. Недоступний Redis → CacheUnavailableError:
+#   чорний список — це безпека, тут «вгадувати» не можна (checkpoints 04.4, 04.5).

@@ -1,0 +1,96 @@
+"""Contacts of one owner: CRUD, search, and upcoming birthdays (cache-aside)."""
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Contact, User
+from app.schemas.contact import (
+    ContactCreate,
+    ContactPage,
+    ContactUpdate,
+)
+from app.services.errors import ConflictError, NotFoundError
+
+
+# TODO(04): ключ кешу `birthdays:{user_id}:{дата}` (checkpoint 04.2) — дата в ключі,
+#   щоб учорашній список ніколи не повернувся.
+async def list_contacts(
+    session: AsyncSession, owner: User, skip: int, limit: int, query: str | None = None
+) -> ContactPage:
+    condition = Contact.owner_id == owner.id
+    if query:
+        pattern = f"%{query}%"
+        condition = condition & or_(
+            Contact.first_name.ilike(pattern),
+            Contact.last_name.ilike(pattern),
+            Contact.email.ilike(pattern),
+        )
+    total = await session.scalar(select(func.count()).select_from(Contact).where(condition))
+    rows = await session.scalars(
+        select(Contact).where(condition).order_by(Contact.id).offset(skip).limit(limit)
+    )
+    return ContactPage(items=list(rows), total=total or 0)
+
+
+async def get_contact(session: AsyncSession, owner: User, contact_id: int) -> Contact:
+    contact = await session.scalar(
+        select(Contact).where(Contact.id == contact_id, Contact.owner_id == owner.id)
+    )
+    if contact is None:
+        # Another user's contact is "not found" too: a 403 would confirm that it exists.
+        raise NotFoundError("Contact not found")
+    return contact
+
+
+async def _commit_contact(session: AsyncSession, contact: Contact) -> Contact:
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise ConflictError("A contact with this email already exists") from exc
+    await session.refresh(contact)
+    return contact
+
+
+async def create_contact(
+    session: AsyncSession,
+    owner: User,
+    data: ContactCreate,
+) -> Contact:
+    contact = Contact(**data.model_dump(), owner_id=owner.id)
+    session.add(contact)
+    contact = await _commit_contact(session, contact)
+    # TODO(04): новий контакт змінює дні народження — видаліть кеш цього користувача
+    #   за сьогодні (checkpoint 04.3).
+    return contact
+
+
+async def update_contact(
+    session: AsyncSession,
+    owner: User,
+    contact_id: int,
+    data: ContactUpdate,
+) -> Contact:
+    contact = await get_contact(session, owner, contact_id)
+    for field, value in data.model_dump().items():
+        setattr(contact, field, value)
+    contact = await _commit_contact(session, contact)
+    # TODO(04): і тут — інвалідація кешу днів народження (checkpoint 04.3).
+    return contact
+
+
+async def delete_contact(
+    session: AsyncSession,
+    owner: User,
+    contact_id: int,
+) -> None:
+    contact = await get_contact(session, owner, contact_id)
+    await session.delete(contact)
+    await session.commit()
+
+
+# TODO(04): дні народження на найближчі `days` днів (checkpoints 04.1, 04.2):
+#   next_birthday(birthday, today) — 29 лютого в невисокосний рік → 28 лютого, минулі дати
+#   цього року → наступний рік; upcoming_birthdays(session, owner, today, days) — найближчі
+#   спершу, з days_until; upcoming_birthdays_cached — cache-aside через get_or_set_cache.

@@ -1,0 +1,43 @@
+from fastapi import APIRouter
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from app.api.deps import (
+    CurrentUser,
+    SessionDep,
+    AvatarStorageDep,
+    VerifiedUser,
+)
+
+from app.api.uploads import read_upload
+
+from app.schemas.user import UserRead, UserUpdate
+from app.services import users as user_service
+
+from app.services.cloudinary_service import upload_avatar
+
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("/me", response_model=UserRead)
+async def read_me(user: CurrentUser):
+    return user
+
+
+@router.put("/me", response_model=UserRead)
+async def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep):
+    return await user_service.update_profile(session, user, body)
+
+
+@router.post("/me/avatar", response_model=UserRead)
+async def upload_my_avatar(
+    contents: Annotated[bytes, Depends(read_upload)],  # multipart/form-data field `file`
+    user: VerifiedUser,
+    session: SessionDep,
+    storage: AvatarStorageDep,
+):
+    url = await upload_avatar(storage, user.id, contents)
+    return await user_service.set_avatar_url(session, user, url)

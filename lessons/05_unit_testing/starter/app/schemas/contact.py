@@ -1,0 +1,35 @@
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+
+class ContactBase(BaseModel):
+    first_name: str = Field(min_length=1, max_length=50)
+    last_name: str = Field(min_length=1, max_length=50)
+    email: EmailStr
+    phone: str = Field(min_length=3, max_length=30, pattern=r"^\+?[0-9 ()\-]+$")
+    birthday: date
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class ContactCreate(ContactBase):
+    pass
+
+
+class ContactUpdate(ContactBase):
+    pass
+
+
+class ContactRead(ContactBase):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+
+
+class ContactPage(BaseModel):
+    items: list[ContactRead]
+    total: int
+
+
+class BirthdayContact(ContactRead):
+    days_until: int

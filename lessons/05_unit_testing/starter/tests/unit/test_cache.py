@@ -1,0 +1,28 @@
+"""Cache-aside and the refresh-token blacklist: hits, misses, TTLs, and Redis going away."""
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from unittest.mock import AsyncMock
+
+import fakeredis
+import pytest
+from redis.asyncio import Redis
+
+from app.core import cache
+from app.core.cache import (
+    CacheUnavailableError,
+    blacklist_token,
+    create_redis,
+    get_or_set_cache,
+    invalidate,
+    is_token_blacklisted,
+)
+
+# TODO(05): unit-тести app/core/cache.py на fixture `redis` (fakeredis з tests/conftest.py),
+#   checkpoint 05.1:
+#   - cache-aside get_or_set_cache: промах викликає loader один раз і зберігає з TTL,
+#     влучання loader не викликає (AsyncMock(return_value=...) + assert_not_awaited);
+#   - invalidate видаляє ключ; Redis недоступний (FakeServer.connected = False) → дані
+#     з loader і попередження в лог, а не виняток;
+#   - чорний список refresh-токенів: blacklist_token / is_token_blacklisted, TTL запису.

@@ -1,0 +1,12 @@
+"""Settings: production guards, Render-style database URLs, CORS origins and mail transport."""
+
+import pytest
+
+from app.core.config import DEFAULT_SECRETS, Settings
+
+
+# TODO(05): unit-тести налаштувань app/core/config.py (checkpoint 05.1);
+#   Settings(_env_file=None, ...) не читає .env розробника:
+#   - ALLOWED_ORIGINS зі змінної оточення через кому: пробіли й порожні елементи відкидаються;
+#   - пошта: без MAIL_USERNAME — без логіна і без STARTTLS (MailHog), з ним — з обома;
+#     з MAIL_SSL_TLS=True STARTTLS не додається; явний MAIL_STARTTLS має пріоритет.

@@ -1,0 +1,28 @@
+"""Upcoming birthdays: the date arithmetic, the service on a real database, and its SQL pre-filter."""
+
+import calendar
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Contact, User
+from app.services.contacts import (
+    birthdays_cache_key,
+    days_until_birthday,
+    next_birthday,
+    upcoming_birthdays,
+    upcoming_birthdays_cached,
+)
+from tests.conftest import UserFactory
+from tests.helpers import TODAY
+
+# TODO(05): unit-тести днів народження (app/services/contacts.py), `today` — завжди параметр
+#   (checkpoints 05.1, 05.3–05.5):
+#   - точне число днів: days_until_birthday / next_birthday з @pytest.mark.parametrize:
+#     звичайний (7 днів), 29 лютого → 28-ме у невисокосний рік (6), перехід через Новий рік (1);
+#   - upcoming_birthdays на базі з fixture `async_session`: вікно 0…days включно, найближчі
+#     першими, лише контакти власника;
+#   - upcoming_birthdays_cached кладе відповідь під ключ birthdays:{user_id}:{date}.

@@ -1,0 +1,38 @@
+"""Passwords and the purpose-scoped JWTs: claims, lifetimes, and every way a token is refused."""
+
+import base64
+import json
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from jose import jwt
+
+from app.core import security
+from app.core.config import settings
+from app.core.security import (
+    ACCESS,
+    EMAIL_VERIFY,
+    REFRESH,
+    TokenError,
+    TokenExpiredError,
+    WrongTokenPurposeError,
+    create_access_token,
+    create_email_token,
+    create_refresh_token,
+    create_token,
+    decode_token,
+    hash_password,
+    verify_password,
+)
+
+# TODO(05): unit-тести app/core/security.py — без HTTP і без бази (checkpoints 05.1, 05.6, 05.7):
+#   - create_access_token: у payload purpose == "access", sub == email, exp у майбутньому
+#     (приклад з плану), а exp - iat — рівно 30 хвилин (JWT_ACCESS_TOKEN_EXPIRE_MINUTES);
+#   - кожен токен (access, refresh, email) приймається лише для свого purpose:
+#     @pytest.mark.parametrize 3×3, чужий purpose → WrongTokenPurposeError (checkpoint 05.6);
+#   - підроблений (alg "none", чужий секрет), зіпсований і прострочений токен → TokenError /
+#     TokenExpiredError;
+#   - hash_password / verify_password: хеш не дорівнює паролю, правильний пароль проходить,
+#     неправильний — ні.

@@ -1,0 +1,85 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from fastapi.responses import JSONResponse
+
+
+from app.api.deps import (
+    SessionDep,
+    VerifiedUser,
+    RedisDep,
+    TodayDep,
+)
+from app.schemas.contact import (
+    ContactCreate,
+    ContactPage,
+    ContactRead,
+    ContactUpdate,
+    BirthdayContact,
+)
+from app.services import contacts as contact_service
+
+router = APIRouter(prefix="/contacts", tags=["contacts"])
+
+
+@router.post("", response_model=ContactRead, status_code=status.HTTP_201_CREATED)
+async def create_contact(
+    body: ContactCreate,
+    user: VerifiedUser,
+    session: SessionDep,
+    redis: RedisDep,
+    today: TodayDep,
+):
+    return await contact_service.create_contact(session, user, body, redis, today)
+
+
+@router.get("", response_model=ContactPage)
+async def list_contacts(
+    user: VerifiedUser,
+    session: SessionDep,
+    skip: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+    q: Annotated[str | None, Query(max_length=100, description="Search names and email")] = None,
+):
+    return await contact_service.list_contacts(session, user, skip, limit, q)
+
+
+# Declared before /{contact_id}: otherwise "birthdays" would be parsed as an id.
+@router.get("/birthdays", response_model=list[BirthdayContact])
+async def upcoming_birthdays(
+    user: VerifiedUser,
+    session: SessionDep,
+    redis: RedisDep,
+    today: TodayDep,
+    days: Annotated[int, Query(ge=0, le=366)] = 7,
+) -> JSONResponse:
+    found = await contact_service.upcoming_birthdays_cached(session, redis, user, today, days)
+    # Already validated when it was cached: answering it as it is keeps a cache hit cheap.
+    return JSONResponse(found)
+
+
+@router.get("/{contact_id}", response_model=ContactRead)
+async def read_contact(contact_id: int, user: VerifiedUser, session: SessionDep):
+    return await contact_service.get_contact(session, user, contact_id)
+
+
+@router.put("/{contact_id}", response_model=ContactRead)
+async def update_contact(
+    contact_id: int,
+    body: ContactUpdate,
+    user: VerifiedUser,
+    session: SessionDep,
+    redis: RedisDep,
+    today: TodayDep,
+):
+    return await contact_service.update_contact(session, user, contact_id, body, redis, today)
+
+
+@router.delete("/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_contact(
+    contact_id: int,
+    user: VerifiedUser,
+    session: SessionDep,
+) -> None:
+    await contact_service.delete_contact(session, user, contact_id)

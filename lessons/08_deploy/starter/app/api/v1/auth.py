@@ -1,0 +1,102 @@
+from typing import Annotated
+
+from fastapi import (
+    APIRouter,
+    Depends,
+    status,
+    BackgroundTasks,
+    Request,
+    Response,
+)
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.api.deps import (
+    SessionDep,
+    MailerDep,
+    CurrentUser,
+    RedisDep,
+)
+
+from app.core.config import settings
+from app.core.rate_limit import limiter
+
+from app.core.security import create_email_token
+
+from app.schemas.token import RefreshRequest, TokenPair
+from app.schemas.user import (
+    UserCreate,
+    UserRead,
+    EmailRequest,
+    Message,
+)
+from app.services import auth as auth_service
+from app.services import users as user_service
+
+from app.services.email import send_verification_email
+
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+PasswordForm = Annotated[OAuth2PasswordRequestForm, Depends()]
+
+
+@router.post("/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+@limiter.limit(settings.REGISTER_RATE_LIMIT)  # 5 registrations per IP per minute
+async def register(
+    body: UserCreate,
+    session: SessionDep,
+    mailer: MailerDep,
+    background: BackgroundTasks,
+    request: Request,  # SlowAPI reads the client's address from it
+    response: Response,  # SlowAPI writes the X-RateLimit-* headers into it
+):
+    user = await user_service.create_user(session, body)
+    token = create_email_token(user.email)
+    # Sent after the response: registration does not wait for (or fail on) the SMTP server.
+    background.add_task(send_verification_email, mailer, user.email, user.full_name, token)
+    return user
+
+
+@router.get("/verify/{token}", response_model=UserRead)
+async def verify_email(token: str, session: SessionDep):
+    return await auth_service.verify_email(session, token)
+
+
+@router.post("/resend-verification", response_model=Message, status_code=status.HTTP_202_ACCEPTED)
+@limiter.limit(settings.RESEND_RATE_LIMIT)
+async def resend_verification(
+    body: EmailRequest,
+    session: SessionDep,
+    mailer: MailerDep,
+    background: BackgroundTasks,
+    request: Request,
+    response: Response,
+):
+    user = await user_service.get_user_by_email(session, body.email)
+    if user is not None and not user.is_verified:
+        token = create_email_token(user.email)
+        background.add_task(send_verification_email, mailer, user.email, user.full_name, token)
+    # The same answer whether or not the address is registered: no user enumeration.
+    return Message(message="If the account exists and is not verified, a new link was sent")
+
+
+@router.post("/login", response_model=TokenPair)
+@limiter.limit(settings.LOGIN_RATE_LIMIT)  # a little more lenient than registration
+async def login(
+    form: PasswordForm,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+):
+    user = await user_service.authenticate(session, form.username, form.password)
+    return auth_service.issue_token_pair(user)
+
+
+@router.post("/refresh", response_model=TokenPair)
+async def refresh(body: RefreshRequest, session: SessionDep, redis: RedisDep):
+    return await auth_service.refresh_tokens(session, redis, body.refresh_token)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(body: RefreshRequest, user: CurrentUser, redis: RedisDep) -> None:
+    await auth_service.logout(redis, user, body.refresh_token)
