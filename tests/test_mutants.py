@@ -1,0 +1,225 @@
+"""The mutation harness (course/mutation.py) and the course's mutants (course/mutants.py).
+
+Two kinds of proof:
+- every mutant applies (its `old` text occurs exactly once) to its lesson's reference and to
+  every later one, and still compiles once applied;
+- the reference's own test suite passes unmutated and FAILS on every mutant: each mutant is
+  catchable, so a checkpoint that asks a student to catch it asks for something possible.
+
+The harness itself is tested on a tiny synthetic app: a caught mutant, a surviving one, a
+collection error, a hang, a mutant that does not apply, a scrubbed environment.
+"""
+
+from __future__ import annotations
+
+import py_compile
+import shutil
+from pathlib import Path
+
+import pytest
+
+from course import mutation
+from course.manifest import load_manifest
+from course.mutants import ALL, HOMEWORK, MutantSet
+from course.mutation import Mutant, MutantError, Suite
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def references(mutant_set: MutantSet) -> list[Path]:
+    """The lesson's solved snapshot, every later one, and solution/ (the homework's answers)."""
+    if mutant_set is HOMEWORK:
+        return [ROOT / "solution"]
+    lessons = load_manifest().lessons
+    ordinal = next(lesson.ordinal for lesson in lessons if lesson.name == mutant_set.lesson)
+    later = [lesson for lesson in lessons if lesson.ordinal >= ordinal]
+    return [*(ROOT / "lessons" / lesson.name / "solved" for lesson in later), ROOT / "solution"]
+
+
+def own_reference(mutant_set: MutantSet) -> Path:
+    return references(mutant_set)[0]
+
+
+@pytest.mark.parametrize("mutant_set", ALL, ids=lambda mutant_set: mutant_set.lesson)
+def test_every_mutant_applies_to_its_reference_and_later_ones(
+    mutant_set: MutantSet, tmp_path: Path
+) -> None:
+    assert len({mutant.id for mutant in mutant_set.mutants}) == len(mutant_set.mutants)
+    for reference in references(mutant_set):
+        mutation.check_mutants(reference, mutant_set.mutants)
+        for mutant in mutant_set.mutants:
+            tree = tmp_path / reference.parent.name / mutant.id
+            shutil.copytree(reference / "app", tree / "app")
+            mutation.apply_mutant(tree, mutant)
+            for edit in mutant.edits:
+                mutated = (tree / edit.file).read_text(encoding="utf-8")
+                assert mutated != (reference / edit.file).read_text(encoding="utf-8")
+                py_compile.compile(str(tree / edit.file), doraise=True)
+
+
+@pytest.fixture(scope="module")
+def reference_suites() -> dict[str, Suite]:
+    """The reference's own tests as the "student's": started together, two at a time."""
+    suites = {}
+    for mutant_set in ALL:
+        reference = own_reference(mutant_set)
+        suites[mutant_set.lesson] = Suite(reference, reference, mutant_set.paths)
+        mutation.start_baseline(suites[mutant_set.lesson])
+    return suites
+
+
+@pytest.mark.timeout(mutation.CHECKPOINT_LIMIT)
+@pytest.mark.parametrize("mutant_set", ALL, ids=lambda mutant_set: mutant_set.lesson)
+def test_reference_suite_passes_and_catches_every_mutant(
+    mutant_set: MutantSet, reference_suites: dict[str, Suite]
+) -> None:
+    suite = reference_suites[mutant_set.lesson]
+    run = mutation.baseline(suite)
+    assert run.green, f"{suite.reference}: {run.problem()}\n{run.output}"
+    mutation.prefetch(suite, mutant_set.mutants)
+    escaped = []
+    for mutant in mutant_set.mutants:
+        verdict = mutation.verdict(suite, mutant, mutant_set.mutants)
+        assert verdict.run is not None
+        if not (verdict.caught and verdict.run.exit_code == 1):
+            escaped.append(f"{mutant.id}: {verdict.reason}")
+    assert not escaped, "\n".join(escaped)
+
+
+# --- the harness on a synthetic app ------------------------------------------------------------
+
+PYPROJECT = """[tool.pytest.ini_options]
+pythonpath = ["."]
+"""
+CALC = """def add(a, b):
+    return a + b
+
+
+def unused(a):
+    return a * 2
+
+
+def slow():
+    return 1
+"""
+TESTS = """import os
+
+from app.calc import add, slow
+
+
+def test_add():
+    assert add(2, 3) == 5
+
+
+def test_slow():
+    assert slow() == 1
+
+
+def test_runs_on_embedded_defaults():
+    assert "DATABASE_URL" not in os.environ
+    assert not any(key.startswith("TEST_") for key in os.environ)
+    assert os.environ["MAIL_PORT"] == "1"
+"""
+
+
+def mutant(mutant_id: str, old: str, new: str) -> Mutant:
+    return Mutant(id=mutant_id, file="app/calc.py", old=old, new=new, description=mutant_id)
+
+
+CAUGHT = mutant("minus", "return a + b", "return a - b")
+SURVIVES = mutant("unused", "return a * 2", "return a * 3")
+BROKEN = mutant("syntax", "def add(a, b):", "def add(a, b)")
+HANGS = mutant("hang", "    return 1\n", "    while True:\n        pass\n")
+
+
+@pytest.fixture
+def synthetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Suite:
+    """A reference app and a "student" copy whose tests/ is graded against it."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://must-not-leak")
+    monkeypatch.setenv("TEST_DATABASE_URL", "postgresql://must-not-leak")
+    reference, student = tmp_path / "reference", tmp_path / "student"
+    for root in (reference, student):
+        (root / "app").mkdir(parents=True)
+        (root / "app" / "__init__.py").write_text("")
+        (root / "app" / "calc.py").write_text(CALC)
+        (root / "pyproject.toml").write_text(PYPROJECT)
+        (root / "tests").mkdir()
+    (reference / "tests" / "test_reference_only.py").write_text("def test_x():\n    assert 0\n")
+    (student / "app" / "calc.py").write_text("def add(a, b):\n    return 0\n")  # never used
+    (student / "tests" / "test_calc.py").write_text(TESTS)
+    return Suite(student, reference, ("tests",))
+
+
+def test_student_tests_run_on_the_reference_app_with_a_scrubbed_environment(
+    synthetic: Suite,
+) -> None:
+    run = mutation.baseline(synthetic)
+    assert run.green, f"{run.problem()}\n{run.output}"
+    assert (run.collected, run.passed) == (3, 3)  # the reference's own tests are not there
+
+
+def test_a_failing_mutant_is_caught_and_a_surviving_one_is_not(synthetic: Suite) -> None:
+    caught = mutation.verdict(synthetic, CAUGHT, [CAUGHT, SURVIVES])
+    assert caught.caught and "test_add" in caught.reason
+    survived = mutation.verdict(synthetic, SURVIVES, [CAUGHT, SURVIVES])
+    assert not survived.caught
+    assert "не спіймано" in survived.reason and "unused" in survived.reason
+
+
+def test_a_collection_error_is_not_a_clean_catch(synthetic: Suite) -> None:
+    verdict = mutation.verdict(synthetic, BROKEN)
+    assert not verdict.caught
+    assert verdict.run is not None and verdict.run.exit_code == 2
+    assert "збору" in verdict.reason
+
+
+def test_a_hang_is_killed_and_is_not_a_clean_catch(synthetic: Suite) -> None:
+    run = mutation.run_pytest(synthetic, ["-x"], mutant=HANGS, limit=4)
+    assert run.timed_out and not run.red
+    assert "зависли" in mutation.describe(HANGS, run)
+
+
+def test_a_test_stopped_by_pytest_timeout_is_not_a_clean_catch(synthetic: Suite) -> None:
+    run = mutation.run_pytest(synthetic, ["-x", "--timeout=2"], mutant=HANGS, limit=60)
+    assert run.exit_code == 1 and run.hung and not run.red, run.output
+    assert "зависли" in mutation.describe(HANGS, run)
+
+
+def test_a_mutant_that_does_not_apply_is_a_course_bug(synthetic: Suite) -> None:
+    missing = mutant("missing", "return a / b", "return a // b")
+    with pytest.raises(MutantError, match="occurs 0 times"):
+        mutation.verdict(synthetic, missing)
+
+
+def test_tests_that_fail_on_the_reference_grade_no_mutant(synthetic: Suite) -> None:
+    test_file = synthetic.student / "tests" / "test_calc.py"
+    test_file.write_text(TESTS.replace("== 5", "== 6"))
+    verdict = mutation.verdict(synthetic, CAUGHT)
+    assert not verdict.caught
+    assert "не проходять на правильному застосунку" in verdict.reason
+
+
+def test_runs_are_cached_per_tests_digest(synthetic: Suite) -> None:
+    first = mutation.baseline(synthetic)
+    assert mutation.baseline(synthetic) is first  # the same run, not a second one
+    (synthetic.student / "tests" / "test_more.py").write_text("def test_more():\n    pass\n")
+    assert mutation.baseline(synthetic).passed == 4  # new tests, new digest, new run
+
+
+def test_missing_test_folder_is_reported(synthetic: Suite) -> None:
+    shutil.rmtree(synthetic.student / "tests")
+    run = mutation.baseline(synthetic)
+    assert not run.green and "немає tests" in run.problem()
+
+
+def test_reference_follows_the_graded_lesson() -> None:
+    assert mutation.reference_dir(ROOT, "05_unit_testing", None) == (
+        ROOT / "lessons" / "05_unit_testing" / "solved"
+    )
+    assert mutation.reference_dir(ROOT, "05_unit_testing", "07_ci_cd") == (
+        ROOT / "lessons" / "07_ci_cd" / "solved"
+    )
+    assert mutation.reference_dir(ROOT, "06_integration_testing", "05_unit_testing") == (
+        ROOT / "lessons" / "06_integration_testing" / "solved"
+    )
+    assert mutation.reference_dir(ROOT, "05_unit_testing", "homework") == ROOT / "solution"

@@ -1,0 +1,520 @@
+"""The eighteen generated snapshots (lessons/NN_name/{starter,solved}) are what the course promises.
+
+(a) they are in sync with solution/ (`course build --check`);
+(b) every change a lesson makes (starter → solved) is led by a `TODO(NN)` of that lesson: each hunk
+    of the unified diff (3 lines of context) has a `TODO(NN)` line on its starter side, and every
+    new file is named in a `TODO(NN)` line of the starter;
+(c) nothing leaks: no marker text, no `TODO(MM)` outside starter(MM), no homework code;
+(d) each one starts on its own from inside its folder (`alembic upgrade head`, then uvicorn on
+    embedded defaults): /docs answers, and /health too once the lesson is solved;
+(e) the tests a snapshot carries pass inside it (solved 05: tests/unit; solved 06 and 08: tests/),
+    and starter(05) brings no unit tests of its own;
+(f) the checkpoints tell them apart: `course check NN` fails on starter(NN) with lesson NN's score
+    below its maximum and passes on solved(NN), earlier lessons included.
+
+The slow parts run in the background from the start of the module, two at a time (these machines
+have two cores), while the quick checks go on. Grading a testing lesson (05, 06) runs the
+snapshot's tests against seeded bugs, a minute or two each; by default solved(06), solved(07) and
+solved(08) are therefore re-checked against lessons 00-04 and their own lesson, not against 05 and
+06 again (their tests and app are checked by (e) and by grading 05 and 06 on their own snapshots).
+SNAPSHOTS_FULL_GRADING=1 grades every solved(NN) with all earlier lessons, as `course check NN`
+does (on two cores: 2-3 min by default, 4-5 min in full).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from course.files import list_files
+from course.grader import GradeReport, grade
+from course.manifest import Lesson, load_manifest
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = ROOT / "lessons"
+CHECKPOINTS = ROOT / "checkpoints"
+MANIFEST = load_manifest()
+KINDS = ("starter", "solved")
+SNAPSHOTS = [(lesson, kind) for lesson in MANIFEST.lessons for kind in KINDS]
+FULL_GRADING = os.environ.get("SNAPSHOTS_FULL_GRADING") == "1"
+# Lessons whose checkpoints grade tests (mutation runs): expensive to repeat as regressions.
+TESTING_LESSONS = {"05", "06"}
+CHEAP_REGRESSIONS = "04"  # grading this lesson with regressions re-checks 00..04, in seconds
+
+STARTUP_SECONDS = 20.0
+STOP_SECONDS = 10.0
+SUITE_SECONDS = 300.0
+GRADING_SECONDS = 900.0
+GRADING_TEST = "test_checkpoints_tell_starter_from_solved"
+
+# What must never reach a snapshot.
+MARKER_TEXT = re.compile(r">>>|<<<|---\s*todo\b|^[ \t]*#\|", re.MULTILINE)
+TODO_TAG = re.compile(r"TODO\(([^)\s]*)\)")
+HOMEWORK_TEXT = re.compile(r"password[-_]reset", re.IGNORECASE)
+
+# The app's settings and the test suites' knobs: a snapshot runs on embedded defaults only.
+SCRUBBED = frozenset(
+    {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "ENVIRONMENT",
+        "DEBUG",
+        "BCRYPT_ROUNDS",
+        "MEDIA_DIR",
+        "PUBLIC_BASE_URL",
+        "ALLOWED_ORIGINS",
+        "RATE_LIMIT_ENABLED",
+        "PYTHONPATH",
+        "PYTHONSTARTUP",
+        "PYTEST_ADDOPTS",
+    }
+)
+SCRUBBED_PREFIXES = ("TEST_", "COV_", "COVERAGE_", "MAIL_", "CLOUDINARY_", "JWT_")
+
+
+def folder(lesson: Lesson, kind: str) -> Path:
+    return LESSONS / lesson.name / kind
+
+
+def snapshot_id(value: object) -> str:
+    if isinstance(value, tuple):
+        lesson, kind = value
+        return f"{lesson.id}-{kind}"
+    return value.id if isinstance(value, Lesson) else str(value)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in SCRUBBED and not key.startswith(SCRUBBED_PREFIXES)
+    }
+    env.update(PYTHONDONTWRITEBYTECODE="1", **extra)  # nothing written into the snapshot
+    return env
+
+
+@cache
+def texts(lesson: Lesson, kind: str) -> dict[str, str | None]:
+    """Every file of a snapshot (as the build lists them): its text, None when binary."""
+    root = folder(lesson, kind)
+    found: dict[str, str | None] = {}
+    for path in list_files(root):
+        try:
+            found[path] = (root / path).read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            found[path] = None
+    return found
+
+
+# --- the slow parts, started in the background ---------------------------------------------------
+
+
+@dataclass
+class Finished:
+    returncode: int
+    output: str
+    seconds: float
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.output.splitlines()[-lines:])
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float) -> Finished:
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        output = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else exc.stdout
+        return Finished(-1, f"{output or ''}\n[timed out after {timeout:g} s]", timeout)
+    return Finished(done.returncode, done.stdout + done.stderr, time.monotonic() - started)
+
+
+def run_suite(lesson_id: str, kind: str, *paths: str) -> Finished:
+    command = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider"]
+    command += ["-p", "no:nbval", "-p", "no:faker"]
+    return run(command, folder(MANIFEST.get(lesson_id), kind), clean_env(), SUITE_SECONDS)
+
+
+SUITES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "06-solved": ("06", "solved", ("tests",)),
+    "08-solved": ("08", "solved", ("tests",)),
+    "05-solved": ("05", "solved", ("tests/unit",)),
+    "05-starter": ("05", "starter", ("tests/unit",)),
+}
+
+
+@dataclass(frozen=True)
+class Grading:
+    graded: str  # the lesson whose checkpoints run
+    kind: str  # the snapshot graded
+    of: str  # the lesson the snapshot belongs to
+    regressions: bool
+
+    @property
+    def label(self) -> str:
+        scope = f"{self.graded} and earlier" if self.regressions else f"{self.graded} only"
+        return f"course check {scope} on {self.of}/{self.kind}"
+
+
+def has_checkpoints(lesson: Lesson) -> bool:
+    return any((CHECKPOINTS / lesson.name).glob("test_*.py"))
+
+
+def gradings() -> list[Grading]:
+    """What (f) grades; the slowest first, so they start as early as possible."""
+    planned: list[Grading] = []
+    for lesson in MANIFEST.lessons:
+        if not has_checkpoints(lesson):
+            continue
+        planned.append(Grading(lesson.id, "starter", lesson.id, regressions=False))
+        expensive = any(earlier.id in TESTING_LESSONS for earlier in MANIFEST.earlier(lesson))
+        if FULL_GRADING or not expensive:
+            planned.append(Grading(lesson.id, "solved", lesson.id, regressions=True))
+        else:
+            planned.append(Grading(lesson.id, "solved", lesson.id, regressions=False))
+            planned.append(Grading(CHEAP_REGRESSIONS, "solved", lesson.id, regressions=True))
+
+    def cost(item: Grading) -> int:
+        """0: runs the tests of a testing lesson against its mutants; 1: the rest."""
+        last_testing = max(TESTING_LESSONS)
+        testing = item.graded in TESTING_LESSONS or (
+            item.regressions and item.graded > last_testing
+        )
+        return 0 if testing and item.kind == "solved" else 1
+
+    return sorted(planned, key=cost)
+
+
+def run_grading(item: Grading) -> tuple[GradeReport, float]:
+    started = time.monotonic()
+    report = grade(
+        MANIFEST.get(item.graded),
+        folder(MANIFEST.get(item.of), item.kind),
+        manifest=MANIFEST,
+        checkpoints=CHECKPOINTS,
+        regressions=item.regressions,
+    )
+    return report, time.monotonic() - started
+
+
+class Background:
+    """Two workers for the module's slow jobs; results are awaited by the tests that need them."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="snapshots")
+        self.jobs: dict[Any, Future[Any]] = {}
+
+    def submit(self, key: Any, job: Callable[[], Any]) -> None:
+        if key not in self.jobs:
+            self.jobs[key] = self.pool.submit(job)
+
+    def result(self, key: Any, job: Callable[[], Any], timeout: float) -> Any:
+        self.submit(key, job)
+        return self.jobs[key].result(timeout=timeout)
+
+    def close(self) -> None:
+        for future in self.jobs.values():
+            future.cancel()
+        self.pool.shutdown(wait=True)
+
+
+def selected(request: pytest.FixtureRequest, test: str, param: str) -> set[Any]:
+    """The values of `param` of the selected items of test function `test` in this module."""
+    return {
+        item.callspec.params[param]
+        for item in request.session.items
+        if item.path == request.path
+        and getattr(item, "originalname", "") == test
+        and hasattr(item, "callspec")
+    }
+
+
+@pytest.fixture(scope="module")
+def background(request: pytest.FixtureRequest) -> Iterator[Background]:
+    jobs = Background()
+    # Only what the selected tests need: the long gradings first, then the suites, the rest.
+    lessons = {lesson.id for lesson in selected(request, GRADING_TEST, "lesson")}
+    planned = [item for item in gradings() if item.of in lessons]
+    suites = selected(request, "test_snapshot_tests_pass_inside_it", "key")
+    names = {
+        getattr(item, "originalname", "")
+        for item in request.session.items
+        if item.path == request.path
+    }
+    if "test_starter_05_brings_no_unit_tests" in names:
+        suites.add("05-starter")
+    long = [item for item in planned[:2] if item.kind == "solved"]
+    for item in long:
+        jobs.submit(item, lambda item=item: run_grading(item))
+    for key in (key for key in SUITES if key in suites):
+        lesson_id, kind, paths = SUITES[key]
+        jobs.submit(key, lambda args=(lesson_id, kind, *paths): run_suite(*args))
+    for item in planned:  # the long ones again: already submitted, kept once
+        jobs.submit(item, lambda item=item: run_grading(item))
+    yield jobs
+    jobs.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _start_background_jobs(background: Background) -> None:
+    """Requested by every test, so the slow jobs start with the first one."""
+
+
+# --- (a) in sync -----------------------------------------------------------------------------
+
+
+def test_build_check_is_clean() -> None:
+    done = run([sys.executable, "-m", "course", "build", "--check"], ROOT, dict(os.environ), 120)
+    assert done.returncode == 0, f"`course build --check`:\n{done.tail(60)}"
+
+
+# --- (b) every change is led by a TODO -------------------------------------------------------
+
+
+def hunks(before: list[str], after: list[str]) -> list[tuple[str, list[str]]]:
+    """(header, starter-side lines) of every hunk of the unified diff, 3 lines of context."""
+    found: list[tuple[str, list[str]]] = []
+    for line in difflib.unified_diff(before, after, n=3, lineterm=""):
+        if line.startswith("@@"):
+            found.append((line, []))
+        elif found and line[:1] in (" ", "-"):
+            found[-1][1].append(line[1:])
+    return found
+
+
+def unled_changes(lesson: Lesson) -> list[str]:
+    starter, solved = texts(lesson, "starter"), texts(lesson, "solved")
+    tag = f"TODO({lesson.id})"
+    todo_lines = [
+        line for text in starter.values() if text for line in text.splitlines() if tag in line
+    ]
+    unled: list[str] = []
+    for path in sorted(starter.keys() | solved.keys()):
+        if path not in starter:
+            if not any(path in line for line in todo_lines):
+                unled.append(f"{path}: a new file that no {tag} line of the starter names")
+            continue
+        before, after = starter[path], solved.get(path, "")
+        if before is None or after is None:
+            continue  # binary: copied unchanged into every snapshot
+        for header, lines in hunks(before.splitlines(), after.splitlines()):
+            if not any(tag in line for line in lines):
+                context = "\n    ".join(lines[:8])
+                unled.append(f"{path} {header}: no {tag} in\n    {context}")
+    return unled
+
+
+@pytest.mark.parametrize("lesson", MANIFEST.lessons, ids=snapshot_id)
+def test_every_change_of_the_lesson_is_led_by_a_todo(lesson: Lesson) -> None:
+    unled = unled_changes(lesson)
+    assert not unled, (
+        f"starter → solved of lesson {lesson.id}: {len(unled)} change(s) a student cannot find "
+        "from a TODO:\n" + "\n".join(unled)
+    )
+
+
+# --- (c) nothing leaks -----------------------------------------------------------------------
+
+
+def leaks(lesson: Lesson, kind: str) -> list[str]:
+    allowed = {lesson.id} if kind == "starter" else set()
+    found: list[str] = []
+    for path, text in texts(lesson, kind).items():
+        if text is None:
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            where = f"{path}:{number}: {line.strip()[:90]}"
+            if MARKER_TEXT.search(line):
+                found.append(f"marker text at {where}")
+            for tag in TODO_TAG.findall(line):
+                if tag not in allowed:
+                    found.append(f"TODO({tag}) at {where}")
+            if HOMEWORK_TEXT.search(line):
+                found.append(f"homework code at {where}")
+    return found
+
+
+@pytest.mark.parametrize(("lesson", "kind"), SNAPSHOTS, ids=snapshot_id)
+def test_nothing_leaks_into_the_snapshot(lesson: Lesson, kind: str) -> None:
+    found = leaks(lesson, kind)
+    assert not found, f"{lesson.name}/{kind}:\n" + "\n".join(found[:40])
+
+
+def test_every_snapshot_is_complete() -> None:
+    for lesson, kind in SNAPSHOTS:
+        files = texts(lesson, kind)
+        for needed in ("app/main.py", "README.md", ".env.example", "requirements.txt"):
+            assert needed in files, f"{lesson.name}/{kind} lacks {needed}"
+        assert "alembic.ini" in files and "pyproject.toml" in files
+
+
+# --- (d) every snapshot starts on its own ----------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def stop(process: subprocess.Popen[Any]) -> None:
+    """SIGTERM to the process group this test started (uvicorn), SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def start_snapshot(lesson: Lesson, kind: str) -> str:
+    """Migrate and start one snapshot from inside its folder; '' when it works, else why not."""
+    root = folder(lesson, kind)
+    with tempfile.TemporaryDirectory(prefix=f"snapshot-{lesson.id}-{kind}-") as raw:
+        tmp = Path(raw)
+        env = clean_env(
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp}/s.db",
+            REDIS_URL="memory://",
+            MEDIA_DIR=str(tmp / "media"),  # the solved apps create it: not inside the snapshot
+        )
+        migrate = run([sys.executable, "-m", "alembic", "upgrade", "head"], root, env, 60)
+        if migrate.returncode != 0:
+            return f"`alembic upgrade head` failed:\n{migrate.tail()}"
+        port = free_port()
+        log = tmp / "uvicorn.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)],
+                cwd=root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, stopped by `stop`
+            )
+        try:
+            problem = probe(f"http://127.0.0.1:{port}", process, health=kind == "solved")
+        finally:
+            stop(process)
+        if problem:
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+            return f"{problem}\n--- uvicorn output ---\n{tail}"
+    return ""
+
+
+def probe(base: str, process: subprocess.Popen[Any], *, health: bool) -> str:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return f"uvicorn exited with code {process.returncode}"
+        try:
+            docs = httpx.get(f"{base}/docs", timeout=2)
+        except httpx.HTTPError as exc:
+            last = repr(exc)
+        else:
+            if docs.status_code != 200:
+                return f"GET /docs answered {docs.status_code}"
+            if not health:
+                return ""
+            answer = httpx.get(f"{base}/health", timeout=5)
+            if answer.status_code != 200:
+                return f"GET /health answered {answer.status_code}: {answer.text[:300]}"
+            return ""
+        time.sleep(0.2)
+    return f"GET /docs did not answer within {STARTUP_SECONDS:g} s ({last})"
+
+
+@pytest.mark.parametrize("lesson", MANIFEST.lessons, ids=snapshot_id)
+def test_starter_and_solved_start_on_their_own(lesson: Lesson) -> None:
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the two snapshots of a lesson at once
+        problems = dict(zip(KINDS, pool.map(lambda kind: start_snapshot(lesson, kind), KINDS)))
+    failed = {kind: why for kind, why in problems.items() if why}
+    assert not failed, "\n\n".join(f"{lesson.name}/{kind}: {why}" for kind, why in failed.items())
+
+
+# --- (e) the snapshots' own tests ------------------------------------------------------------
+
+
+@pytest.mark.timeout(SUITE_SECONDS + 60)
+@pytest.mark.parametrize("key", ["05-solved", "06-solved", "08-solved"])
+def test_snapshot_tests_pass_inside_it(background: Background, key: str) -> None:
+    lesson_id, kind, paths = SUITES[key]
+    done: Finished = background.result(
+        key, lambda: run_suite(lesson_id, kind, *paths), SUITE_SECONDS + 30
+    )
+    where = f"{MANIFEST.get(lesson_id).name}/{kind}"
+    assert done.returncode == 0, f"`pytest {' '.join(paths)}` inside {where}:\n{done.tail()}"
+    assert re.search(r"\d+ passed", done.output), done.tail()
+
+
+@pytest.mark.timeout(SUITE_SECONDS + 60)
+def test_starter_05_brings_no_unit_tests(background: Background) -> None:
+    lesson_id, kind, paths = SUITES["05-starter"]
+    done: Finished = background.result(
+        "05-starter", lambda: run_suite(lesson_id, kind, *paths), SUITE_SECONDS + 30
+    )
+    # Exit code 5: pytest collected nothing. The student writes every unit test.
+    assert done.returncode == 5, f"`pytest tests/unit` inside starter(05):\n{done.tail()}"
+    assert not re.search(r"\d+ passed", done.output), done.tail()
+
+
+# --- (f) the checkpoints tell starter from solved --------------------------------------------
+
+
+def describe(report: GradeReport) -> str:
+    lines = [f"score {report.score}/{report.max_score}, passed={report.passed}"]
+    lines += [f"error: {error[:500]}" for error in report.errors]
+    for result in [*report.results, *report.regressions]:
+        if not result.passed:
+            lines.append(f"  {result.lesson} {result.id} {result.title}: {result.reason[:300]}")
+    return "\n".join(lines)
+
+
+@pytest.mark.timeout(3 * GRADING_SECONDS)
+@pytest.mark.parametrize("lesson", MANIFEST.lessons, ids=snapshot_id)
+def test_checkpoints_tell_starter_from_solved(background: Background, lesson: Lesson) -> None:
+    if not has_checkpoints(lesson):
+        pytest.skip(f"checkpoints/{lesson.name}/ has no checkpoints yet")
+    mine = [item for item in gradings() if item.of == lesson.id]
+    for item in mine:
+        report, seconds = background.result(
+            item, lambda item=item: run_grading(item), 3 * GRADING_SECONDS
+        )
+        summary = f"{item.label} ({seconds:.0f} s): {describe(report)}"
+        if item.kind == "starter":
+            # `course check NN --path lessons/NN/starter` exits 1: graded, and not full marks.
+            assert not report.errors, summary
+            assert not report.passed and report.score < report.max_score, summary
+        else:
+            # ... and exits 0 on lessons/NN/solved, earlier lessons re-checked there too.
+            assert report.passed, summary
+            if item.graded == lesson.id:
+                assert report.score == report.max_score > 0, summary
