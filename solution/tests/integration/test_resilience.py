@@ -98,7 +98,8 @@ async def test_contact_writes_succeed_when_redis_is_down(
     assert len(invalidation_warnings) == 3  # create, update and delete
     # <<< lesson homework
     # >>> until homework
-    #|     assert len(invalidation_warnings) == 2  # create and update (delete: the homework)
+    # Create and update at least: the homework makes delete invalidate (and warn) too.
+    #|     assert len(invalidation_warnings) >= 2
     # <<< until homework
 
 

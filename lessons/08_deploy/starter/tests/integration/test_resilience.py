@@ -92,7 +92,8 @@ async def test_contact_writes_succeed_when_redis_is_down(
 
     assert (created.status_code, updated.status_code, deleted.status_code) == (201, 200, 204)
     invalidation_warnings = [r for r in caplog.records if "invalidation" in r.getMessage()]
-    assert len(invalidation_warnings) == 2  # create and update (delete: the homework)
+    # Create and update at least: the homework makes delete invalidate (and warn) too.
+    assert len(invalidation_warnings) >= 2
 
 
 async def test_health_is_503_naming_redis_when_redis_is_down(
