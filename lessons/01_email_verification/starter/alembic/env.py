@@ -19,7 +19,7 @@ target_metadata = Base.metadata
 
 
 def database_url() -> str:
-    # A URL set on the config (tests, `-x`) wins over the app's settings.
+    # A URL set on the config (the migration tests) wins over the app's settings.
     return config.attributes.get("database_url") or settings.DATABASE_URL
 
 
