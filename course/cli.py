@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import watchfiles
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.syntax import Syntax
@@ -20,7 +21,14 @@ from course.manifest import Lesson, ManifestError, load_manifest
 from course.markers import MarkerError
 from course.paths import CoursePaths
 from course.report import classroom_report, print_report
-from course.workspace import WorkspaceError, catch_up, read_progress, record_score, start
+from course.workspace import (
+    COURSE_DIR,
+    WorkspaceError,
+    catch_up,
+    read_progress,
+    record_score,
+    start,
+)
 
 app = typer.Typer(
     help="Module 14 course tooling: snapshots, workspaces, grading, the demo.",
@@ -160,16 +168,18 @@ def _check_once(lesson: Lesson, path: Path, json_file: Path | None, timeout: flo
     return 0 if report.passed else 1
 
 
-def _watch(path: Path, run_once: Callable[[], int]) -> int:
-    import watchfiles
+def save_filter() -> watchfiles.DefaultFilter:
+    """What a save is: any change but those under .course/, which every check writes itself."""
+    ignored = (*watchfiles.DefaultFilter.ignore_dirs, COURSE_DIR)
+    return watchfiles.DefaultFilter(ignore_dirs=ignored)
 
-    ignored = (*watchfiles.DefaultFilter.ignore_dirs, ".course")
-    code = run_once()
+
+def watch_and_regrade(path: Path, run_once: Callable[[], int], saves: Iterable[object]) -> int:
+    """Grade now and again after every batch of saves (rustlings' watch mode); the last code."""
     hint = f"[dim]Стежу за змінами в {path} (Ctrl+C — вихід)…[/]"
+    code = run_once()
     console.print(hint, highlight=False)
-    for _changes in watchfiles.watch(
-        path, watch_filter=watchfiles.DefaultFilter(ignore_dirs=ignored), raise_interrupt=False
-    ):
+    for _batch in saves:
         console.clear()
         code = run_once()
         console.print(hint, highlight=False)
@@ -192,7 +202,10 @@ def check(
     def run_once() -> int:
         return _check_once(chosen, path, json_file, timeout)
 
-    raise typer.Exit(_watch(path, run_once) if watch else run_once())
+    if not watch:
+        raise typer.Exit(run_once())
+    saves = watchfiles.watch(path, watch_filter=save_filter(), raise_interrupt=False)
+    raise typer.Exit(watch_and_regrade(path, run_once, saves))
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""`course start`, `catch-up`, `diff` and `status` on synthetic snapshots."""
+"""`course start`, `catch-up`, `diff`, `status` and the watch loop on synthetic snapshots."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+import watchfiles
 from typer.testing import CliRunner
 
-from course.cli import app
+from course.cli import app, save_filter, watch_and_regrade
 from course.workspace import catch_up, read_progress, record_score, start
 
 
@@ -98,3 +99,23 @@ def test_status_shows_recorded_scores(course_root: Path, tmp_path: Path) -> None
     record_score(workspace, "00", 3, 4, False)
     code, output = invoke(course_root, "status", str(workspace))
     assert code == 0 and "3/4" in output and "Огляд і запуск" in output
+
+
+def test_watch_grades_now_and_after_every_batch_of_saves(tmp_path: Path) -> None:
+    codes = iter([1, 1, 0])
+    runs: list[int] = []
+
+    def run_once() -> int:
+        runs.append(next(codes))
+        return runs[-1]
+
+    saves = [{(watchfiles.Change.modified, "app/main.py")}, {(watchfiles.Change.added, "x.py")}]
+    assert watch_and_regrade(tmp_path, run_once, saves) == 0
+    assert runs == [1, 1, 0]
+
+
+def test_watch_ignores_the_progress_file_every_check_writes(tmp_path: Path) -> None:
+    accepts = save_filter()
+    assert accepts(watchfiles.Change.modified, str(tmp_path / "app" / "main.py"))
+    assert not accepts(watchfiles.Change.modified, str(tmp_path / ".course" / "progress.json"))
+    assert not accepts(watchfiles.Change.modified, str(tmp_path / "app" / "__pycache__" / "m.pyc"))
