@@ -10,15 +10,16 @@
 (e) the tests a snapshot carries pass inside it (solved 05: tests/unit; solved 06 and 08: tests/),
     and starter(05) brings no unit tests of its own;
 (f) the checkpoints tell them apart: `course check NN` fails on starter(NN) with lesson NN's score
-    below its maximum and passes on solved(NN), earlier lessons included.
+    below its maximum and passes on solved(NN), every earlier lesson re-checked there too (so each
+    lesson's checkpoints pass on every later snapshot); `course check homework` fails on
+    solved(08), where the homework starts, and passes on solution/ with every lesson re-checked.
 
 The slow parts run in the background from the start of the module, two at a time (these machines
 have two cores), while the quick checks go on. Grading a testing lesson (05, 06) runs the
-snapshot's tests against seeded bugs, a minute or two each; by default solved(06), solved(07) and
-solved(08) are therefore re-checked against lessons 00-04 and their own lesson, not against 05 and
-06 again (their tests and app are checked by (e) and by grading 05 and 06 on their own snapshots).
-SNAPSHOTS_FULL_GRADING=1 grades every solved(NN) with all earlier lessons, as `course check NN`
-does (on two cores: 2-3 min by default, 4-5 min in full).
+snapshot's tests against seeded bugs, a minute or two each (on two cores the module takes 6-8 min).
+For a quicker local run, SNAPSHOTS_QUICK_GRADING=1 re-checks solved(06), solved(07) and solved(08)
+against lessons 00-04 and their own lesson only, not against 05 and 06 again, and grades the
+homework on solved(08) without re-checking the lessons.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ CHECKPOINTS = ROOT / "checkpoints"
 MANIFEST = load_manifest()
 KINDS = ("starter", "solved")
 SNAPSHOTS = [(lesson, kind) for lesson in MANIFEST.lessons for kind in KINDS]
-FULL_GRADING = os.environ.get("SNAPSHOTS_FULL_GRADING") == "1"
+FULL_GRADING = os.environ.get("SNAPSHOTS_QUICK_GRADING") != "1"
 # Lessons whose checkpoints grade tests (mutation runs): expensive to repeat as regressions.
 TESTING_LESSONS = {"05", "06"}
 CHEAP_REGRESSIONS = "04"  # grading this lesson with regressions re-checks 00..04, in seconds
@@ -62,6 +63,7 @@ STOP_SECONDS = 10.0
 SUITE_SECONDS = 300.0
 GRADING_SECONDS = 900.0
 GRADING_TEST = "test_checkpoints_tell_starter_from_solved"
+HOMEWORK_TEST = "test_homework_checkpoints_tell_solved_08_from_the_solution"
 
 # What must never reach a snapshot.
 MARKER_TEXT = re.compile(r">>>|<<<|---\s*todo\b|^[ \t]*#\|", re.MULTILINE)
@@ -171,14 +173,28 @@ SUITES: dict[str, tuple[str, str, tuple[str, ...]]] = {
 @dataclass(frozen=True)
 class Grading:
     graded: str  # the lesson whose checkpoints run
-    kind: str  # the snapshot graded
+    kind: str  # the snapshot graded ("starter", "solved"), or "solution" for solution/
     of: str  # the lesson the snapshot belongs to
     regressions: bool
 
     @property
+    def path(self) -> Path:
+        if self.kind == "solution":
+            return ROOT / "solution"
+        return folder(MANIFEST.get(self.of), self.kind)
+
+    @property
     def label(self) -> str:
         scope = f"{self.graded} and earlier" if self.regressions else f"{self.graded} only"
-        return f"course check {scope} on {self.of}/{self.kind}"
+        where = "solution/" if self.kind == "solution" else f"{self.of}/{self.kind}"
+        return f"course check {scope} on {where}"
+
+
+# The homework starts from the finished course app and its answers live in solution/ only.
+HOMEWORK_GRADINGS = (
+    Grading("homework", "solved", MANIFEST.lessons[-1].id, regressions=FULL_GRADING),
+    Grading("homework", "solution", "homework", regressions=FULL_GRADING),
+)
 
 
 def has_checkpoints(lesson: Lesson) -> bool:
@@ -214,7 +230,7 @@ def run_grading(item: Grading) -> tuple[GradeReport, float]:
     started = time.monotonic()
     report = grade(
         MANIFEST.get(item.graded),
-        folder(MANIFEST.get(item.of), item.kind),
+        item.path,
         manifest=MANIFEST,
         checkpoints=CHECKPOINTS,
         regressions=item.regressions,
@@ -260,12 +276,14 @@ def background(request: pytest.FixtureRequest) -> Iterator[Background]:
     # Only what the selected tests need: the long gradings first, then the suites, the rest.
     lessons = {lesson.id for lesson in selected(request, GRADING_TEST, "lesson")}
     planned = [item for item in gradings() if item.of in lessons]
-    suites = selected(request, "test_snapshot_tests_pass_inside_it", "key")
     names = {
         getattr(item, "originalname", "")
         for item in request.session.items
         if item.path == request.path
     }
+    if HOMEWORK_TEST in names:
+        planned = [*HOMEWORK_GRADINGS, *planned]  # re-checks every lesson: the longest jobs
+    suites = selected(request, "test_snapshot_tests_pass_inside_it", "key")
     if "test_starter_05_brings_no_unit_tests" in names:
         suites.add("05-starter")
     long = [item for item in planned[:2] if item.kind == "solved"]
@@ -518,3 +536,17 @@ def test_checkpoints_tell_starter_from_solved(background: Background, lesson: Le
             assert report.passed, summary
             if item.graded == lesson.id:
                 assert report.score == report.max_score > 0, summary
+
+
+@pytest.mark.timeout(3 * GRADING_SECONDS)
+def test_homework_checkpoints_tell_solved_08_from_the_solution(background: Background) -> None:
+    start, answers = HOMEWORK_GRADINGS
+    report, seconds = background.result(start, lambda: run_grading(start), 3 * GRADING_SECONDS)
+    summary = f"{start.label} ({seconds:.0f} s): {describe(report)}"
+    # Not done yet: the homework's score is below its maximum, the lessons all still pass.
+    assert not report.errors and not report.failed_regressions, summary
+    assert not report.passed and report.score < report.max_score, summary
+
+    report, seconds = background.result(answers, lambda: run_grading(answers), 3 * GRADING_SECONDS)
+    summary = f"{answers.label} ({seconds:.0f} s): {describe(report)}"
+    assert report.passed and report.score == report.max_score > 0, summary
