@@ -1,15 +1,13 @@
 # >>> file lesson 05 todo
-"""Upcoming birthdays: the date arithmetic, the service on a real database, and its SQL pre-filter."""
+"""Upcoming birthdays: the date arithmetic and the service on an in-memory database."""
 
-import calendar
-from collections.abc import Sequence
 from datetime import date, timedelta
 
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Contact, User
+from app.models import User
 from app.services.contacts import (
     birthdays_cache_key,
     days_until_birthday,
@@ -18,7 +16,7 @@ from app.services.contacts import (
     upcoming_birthdays_cached,
 )
 from tests.conftest import UserFactory
-from tests.helpers import TODAY
+from tests.helpers import TODAY, add_contacts
 
 # >>> lesson 05
 # The lesson plan's cases, each with the `today` that makes its expectation true:
@@ -43,26 +41,6 @@ EDGE_CASES = [
     pytest.param(date(1992, 2, 29), date(2026, 3, 1), 364, id="29feb-passed-in-common-year"),
     pytest.param(date(1992, 2, 29), date(2027, 3, 1), 365, id="29feb-next-in-leap-year"),
 ]
-
-
-async def add_contacts(
-    session: AsyncSession, owner: User, birthdays: Sequence[date]
-) -> list[Contact]:
-    """Contacts named L000, L001, … in birthday-list order (the tie-break of the sort)."""
-    contacts = [
-        Contact(
-            first_name=f"F{i:03d}",
-            last_name=f"L{i:03d}",
-            email=f"c{i}@example.com",
-            phone="+380501234567",
-            birthday=birthday,
-            owner_id=owner.id,
-        )
-        for i, birthday in enumerate(birthdays)
-    ]
-    session.add_all(contacts)
-    await session.commit()
-    return contacts
 
 
 @pytest.fixture
@@ -198,60 +176,6 @@ async def test_cached_birthdays_are_stored_under_the_user_and_date_key(
     assert birthdays_cache_key(owner.id, TODAY) == f"birthdays:{owner.id}:2026-02-21"
     assert await redis.hexists(f"birthdays:{owner.id}:2026-02-21", "7")
     assert first == second and [c["days_until"] for c in second] == [2]
-
-
-# --- the SQL pre-filter never drops a birthday the exact check keeps -----------------------------
-
-
-def property_birthdays() -> list[date]:
-    """~40 birthdays on the awkward days: every month's first and last day, mid-month, 29 Feb."""
-    birthdays = []
-    for month in range(1, 13):
-        last = calendar.monthrange(2000, month)[1]  # 2000 is a leap year: Feb ends on the 29th
-        birthdays += [date(1990, month, 1), date(2000, month, last), date(1991, month, 15)]
-    return birthdays + [
-        date(1992, 2, 29),  # a second 29 Feb
-        date(1993, 2, 28),
-        date(1994, 3, 1),
-        date(1995, 12, 30),
-        date(1996, 1, 2),
-    ]
-
-
-def reference(birthdays: list[date], today: date, days: int) -> list[tuple[int, int]]:
-    """Brute force: walk the window day by day. (index, days_until), soonest first."""
-    first_offset: dict[tuple[int, int], int] = {}  # (month, day) → first day it is celebrated
-    for offset in range(days, -1, -1):
-        day = today + timedelta(days=offset)
-        first_offset[(day.month, day.day)] = offset
-        if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
-            first_offset[(2, 29)] = offset  # no 29 Feb this year: celebrated on the 28th
-    found = sorted(
-        (first_offset[(b.month, b.day)], index)
-        for index, b in enumerate(birthdays)
-        if (b.month, b.day) in first_offset
-    )
-    return [(index, offset) for offset, index in found]
-
-
-DAYS_CYCLE = (7, 0, 1, 30, 6, 13)  # the window length changes from day to day
-
-
-@pytest.mark.parametrize("year", [2026, 2028])
-async def test_sql_prefilter_keeps_every_birthday_of_the_window(
-    async_session: AsyncSession, owner: User, year: int
-) -> None:
-    birthdays = property_birthdays()
-    contacts = await add_contacts(async_session, owner, birthdays)
-    index_of = {contact.id: index for index, contact in enumerate(contacts)}
-
-    today, n = date(year, 1, 1), 0
-    while today.year == year:
-        days = DAYS_CYCLE[n % len(DAYS_CYCLE)]
-        found = await upcoming_birthdays(async_session, owner, today, days=days)
-        got = [(index_of[c.id], c.days_until) for c in found]
-        assert got == reference(birthdays, today, days), f"today={today}, days={days}"
-        today, n = today + timedelta(days=1), n + 1
 
 
 # --- todo

@@ -1,11 +1,14 @@
 """Helpers the tests import; the fixtures are in conftest.py."""
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from unittest.mock import AsyncMock
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from app.core.security import create_access_token
-from app.models import User
+from app.models import Contact, User
 
 # Saturday 21 Feb 2026, the date of the lesson plan's cache-key example. Never the real clock.
 TODAY = date(2026, 2, 21)
@@ -34,3 +37,23 @@ def contact_payload(**overrides: object) -> dict[str, object]:
         "notes": "poet",
     }
     return payload | overrides
+
+
+async def add_contacts(
+    session: AsyncSession, owner: User, birthdays: Sequence[date]
+) -> list[Contact]:
+    """Contacts named L000, L001, … in birthday-list order (the tie-break of the sort)."""
+    contacts = [
+        Contact(
+            first_name=f"F{i:03d}",
+            last_name=f"L{i:03d}",
+            email=f"c{i}@example.com",
+            phone="+380501234567",
+            birthday=birthday,
+            owner_id=owner.id,
+        )
+        for i, birthday in enumerate(birthdays)
+    ]
+    session.add_all(contacts)
+    await session.commit()
+    return contacts

@@ -1,14 +1,12 @@
-"""Upcoming birthdays: the date arithmetic, the service on a real database, and its SQL pre-filter."""
+"""Upcoming birthdays: the date arithmetic and the service on an in-memory database."""
 
-import calendar
-from collections.abc import Sequence
 from datetime import date, timedelta
 
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Contact, User
+from app.models import User
 from app.services.contacts import (
     birthdays_cache_key,
     days_until_birthday,
@@ -17,7 +15,7 @@ from app.services.contacts import (
     upcoming_birthdays_cached,
 )
 from tests.conftest import UserFactory
-from tests.helpers import TODAY
+from tests.helpers import TODAY, add_contacts
 
 # TODO(05): unit-тести днів народження (app/services/contacts.py), `today` — завжди параметр
 #   (checkpoints 05.1, 05.3–05.5):

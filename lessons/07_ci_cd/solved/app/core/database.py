@@ -26,12 +26,15 @@ def _case_insensitive_search_on_sqlite(dbapi_connection: object, _record: object
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
 
+IS_SQLITE = settings.DATABASE_URL.startswith("sqlite")
 # SQLite lets one writer in at a time; others wait up to this many seconds instead of failing.
 SQLITE_CONNECT_ARGS = {"timeout": 30}
 engine = create_async_engine(
     settings.DATABASE_URL,
-    pool_pre_ping=True,
-    connect_args=SQLITE_CONNECT_ARGS if settings.DATABASE_URL.startswith("sqlite") else {},
+    # A server (PostgreSQL) may drop a pooled connection: test it before use. A file cannot,
+    # and the test query would cost every SQLite request a round trip to aiosqlite's thread.
+    pool_pre_ping=not IS_SQLITE,
+    connect_args=SQLITE_CONNECT_ARGS if IS_SQLITE else {},
 )
 SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
 
