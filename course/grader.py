@@ -10,17 +10,22 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from course.files import memory_temp_root
 from course.manifest import Lesson, Manifest
-from course.paths import RESULTS_ENV, ROOT_ENV, SCRATCH_ENV, STUDENT_DIR_ENV
+from course.paths import GRADED_ENV, RESULTS_ENV, ROOT_ENV, SCRATCH_ENV, STUDENT_DIR_ENV
 
 DEFAULT_TIMEOUT = 20.0
+# pytest processes per grading run: the lessons' checkpoints are split between them.
+SHARDS = max(1, min(2, os.cpu_count() or 1))
 STARTUP_LIMIT = 60.0  # pytest start and collection, before any test timer runs
 PER_TEST_SLACK = 5.0  # set-up and teardown around each test's own limit
 EXIT_GRACE = 5.0  # after the last result: threads the student left running may block exit
@@ -60,9 +65,6 @@ asyncio_mode = auto
 asyncio_default_fixture_loop_scope = function
 asyncio_default_test_loop_scope = function
 """
-# The run's SQLite file lives here when it can: each commit is an fsync, ~10 ms on a disk and
-# next to nothing in memory, and the checkpoints commit hundreds of times.
-MEMORY_TMP = Path("/dev/shm")
 KILLED_HINT = (
     "Процес перевірки довелося зупинити: код завис так, що його не вдалося перервати "
     "(потік, C-розширення). Шукайте нескінченний цикл чи очікування без тайм-ауту."
@@ -205,7 +207,7 @@ def _pytest_command(folders: list[Path], root: Path, work: Path, timeout: float)
 
 
 def _environment(
-    student: Path, results: Path, root: Path, scratch: str | None = None
+    student: Path, results: Path, root: Path, lesson: Lesson, scratch: str | None = None
 ) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in SCRUBBED_ENV}
     env.pop(SCRATCH_ENV, None)
@@ -214,7 +216,12 @@ def _environment(
     env.update(
         PYTHONDONTWRITEBYTECODE="1",
         PYTHONPATH=os.pathsep.join(part for part in python_path if part),
-        **{STUDENT_DIR_ENV: str(student), RESULTS_ENV: str(results), ROOT_ENV: str(root)},
+        **{
+            STUDENT_DIR_ENV: str(student),
+            RESULTS_ENV: str(results),
+            ROOT_ENV: str(root),
+            GRADED_ENV: lesson.name,  # a shard may not hold the graded lesson's checkpoints
+        },
     )
     if scratch is not None:
         env[SCRATCH_ENV] = scratch
@@ -223,10 +230,11 @@ def _environment(
 
 def _scratch() -> AbstractContextManager[str | None]:
     """A temp folder in memory (tmpfs) for the run's database, removed after the run; or None."""
-    if MEMORY_TMP.is_dir() and os.access(MEMORY_TMP, os.W_OK | os.X_OK):
+    root = memory_temp_root()
+    if root is not None:
         with contextlib.suppress(OSError):
             return tempfile.TemporaryDirectory(
-                prefix="course-check-", dir=MEMORY_TMP, ignore_cleanup_errors=True
+                prefix="course-check-", dir=root, ignore_cleanup_errors=True
             )
     return nullcontext(None)
 
@@ -345,6 +353,49 @@ def _rewrite(text: str, copy: Path, original: Path) -> str:
     return text.replace(str(copy), str(original))
 
 
+def shards(folders: list[Path], count: int = SHARDS) -> list[list[Path]]:
+    """Split lesson folders between `count` pytest processes, balanced by checkpoint count.
+
+    A folder stays whole: the checkpoints of one testing lesson share their runs of the student's
+    tests, which a process keeps in memory. Each shard keeps the lessons' order.
+    """
+    sizes = {folder: _checkpoint_count(folder) for folder in folders}
+    loads: list[tuple[int, list[Path]]] = [(0, []) for _ in range(min(count, len(folders)))]
+    for folder in sorted(folders, key=lambda folder: -sizes[folder]):
+        lightest = min(range(len(loads)), key=lambda index: loads[index][0])
+        size, chosen = loads[lightest]
+        loads[lightest] = (size + sizes[folder], [*chosen, folder])
+    return [sorted(chosen, key=folders.index) for _, chosen in loads if chosen]
+
+
+def _checkpoint_count(folder: Path) -> int:
+    texts = (path.read_text(encoding="utf-8") for path in folder.glob("test_*.py"))
+    return sum(text.count("@checkpoint(") for text in texts) or 1
+
+
+@dataclass
+class _Shard:
+    """One pytest process of a grading run, in a folder of its own."""
+
+    work: Path
+    folders: list[Path]
+
+    @property
+    def copy(self) -> Path:
+        return self.work / "student"
+
+
+def _prepare(shard: _Shard, student: Path) -> None:
+    shard.work.mkdir()
+    # A private copy: whatever the code writes next to itself stays out of the student's tree.
+    try:
+        shutil.copytree(
+            student, shard.copy, ignore=shutil.ignore_patterns(*COPY_IGNORE), symlinks=True
+        )
+    except OSError as exc:  # shutil.Error too: a file vanished or is unreadable mid-copy
+        raise GradingError(f"Не вдалося скопіювати {student}: {_copy_problem(exc)}") from exc
+
+
 def grade(
     lesson: Lesson,
     student: Path,
@@ -355,35 +406,73 @@ def grade(
     regressions: bool = True,
     on_progress: ProgressCallback | None = None,
 ) -> GradeReport:
-    """Grade `student` (never written to) against lesson's checkpoints (+ earlier lessons')."""
+    """Grade `student` (never written to) against lesson's checkpoints (+ earlier lessons').
+
+    The lessons' checkpoints run in up to SHARDS pytest processes at once (the machine's cores).
+    """
     student, checkpoints = student.resolve(), checkpoints.resolve()
     if not student.is_dir():
         raise GradingError(f"Тека {student} не існує.")
     folders = checkpoint_dirs(lesson, manifest, checkpoints, regressions)
+    progress = _CombinedProgress(on_progress)
     with tempfile.TemporaryDirectory(prefix="course-check-") as raw, _scratch() as scratch:
-        work = Path(raw)
-        copy = work / "student"
-        # A private copy: whatever the code writes next to itself stays out of the student's tree.
-        try:
-            shutil.copytree(
-                student, copy, ignore=shutil.ignore_patterns(*COPY_IGNORE), symlinks=True
+        parts = [_Shard(Path(raw) / f"shard{n}", group) for n, group in enumerate(shards(folders))]
+        for shard in parts:
+            _prepare(shard, student)
+
+        def run(index: int) -> tuple[_Run, bool, int | None, str]:
+            shard = parts[index]
+            env = _environment(
+                shard.copy, shard.work / "results.jsonl", checkpoints.parent, lesson, scratch
             )
-        except OSError as exc:  # shutil.Error too: a file vanished or is unreadable mid-copy
-            raise GradingError(f"Не вдалося скопіювати {student}: {_copy_problem(exc)}") from exc
-        env = _environment(copy, work / "results.jsonl", checkpoints.parent, scratch)
-        command = _pytest_command(folders, checkpoints, work, timeout)
-        run, killed, returncode, log = _execute(command, env, work, timeout, on_progress)
-    everything = _group(run, killed, [*manifest.earlier(lesson), lesson], checkpoints)
-    report = GradeReport(
+            command = _pytest_command(shard.folders, checkpoints, shard.work, timeout)
+            return _execute(command, env, shard.work, timeout, progress.of(index))
+
+        with ThreadPoolExecutor(len(parts), thread_name_prefix="course-check") as pool:
+            finished = list(pool.map(run, range(len(parts))))
+    lessons = [*manifest.earlier(lesson), lesson]
+    order = {item.id: position for position, item in enumerate(lessons)}
+    everything: list[CheckpointResult] = []
+    errors: list[str] = []
+    for shard, (events, killed, returncode, log) in zip(parts, finished, strict=True):
+        found = _group(events, killed, lessons, checkpoints)
+        for result in found:
+            result.reason = _rewrite(result.reason, shard.copy, student)
+        everything += found
+        shard_errors = (
+            _rewrite(e, shard.copy, student) for e in _errors(events, killed, returncode, log)
+        )
+        errors += [error for error in shard_errors if error not in errors]
+    everything.sort(key=lambda result: order.get(result.lesson, len(order)))  # stable
+    return GradeReport(
         lesson=lesson,
         results=[result for result in everything if result.lesson == lesson.id],
         regressions=[result for result in everything if result.lesson != lesson.id],
-        errors=_errors(run, killed, returncode, log),
+        errors=errors,
     )
-    for result in [*report.results, *report.regressions]:
-        result.reason = _rewrite(result.reason, copy, student)
-    report.errors = [_rewrite(error, copy, student) for error in report.errors]
-    return report
+
+
+class _CombinedProgress:
+    """One progress callback over all shards: checkpoints done / collected, summed."""
+
+    def __init__(self, report: ProgressCallback | None) -> None:
+        self.report = report
+        self.counts: dict[int, tuple[int, int]] = {}
+        self.lock = threading.Lock()
+
+    def of(self, index: int) -> ProgressCallback | None:
+        if self.report is None:
+            return None
+
+        def update(done: int, total: int) -> None:
+            with self.lock:
+                self.counts[index] = (done, total)
+                done_all = sum(count[0] for count in self.counts.values())
+                total_all = sum(count[1] for count in self.counts.values())
+                assert self.report is not None
+                self.report(done_all, total_all)
+
+        return update
 
 
 def _execute(

@@ -12,14 +12,19 @@ port where no SMTP server listens). A mutant is one or more exact text replaceme
 reference; it is *caught* when the run ends with test failures (exit code 1). A collection
 error, a crash or a timeout is not a clean catch.
 
-Runs are cached per (student's tests digest, reference, paths, mutant) for the life of the
-process, which is one grading run: the checkpoints of a lesson share them. Mutants run two at a
-time (a 2-core machine), after the unmutated run has passed.
+Runs are cached per (student's tests digest, reference digest, paths, mutant): in memory for
+one grading run, whose checkpoints share them, and on disk under $COURSE_MUTATION_CACHE
+(default ~/.cache/module14-course/mutation; "off" for none), so a later `course check` with the
+same tests and the same reference reuses the finished runs instead of repeating them. Every
+input of a run is in its key, the harness and the installed packages included; runs that hung,
+were killed or timed out are never stored. Mutants run two at a time (a 2-core machine), after
+the unmutated run has passed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import re
@@ -32,9 +37,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from fnmatch import fnmatch
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from course.files import memory_temp_root
+from course.paths import GRADED_ENV
 
 WORKERS = 2
 RUN_LIMIT = 300.0  # wall seconds for one pytest run of the student's tests
@@ -96,6 +106,8 @@ HARNESS_ENV = {
     "MAIL_PORT": "1",
 }
 PYTEST_OPTIONS = ("-q", "-p", "no:cacheprovider", "-p", "no:nbval", "-p", "no:faker")
+CACHE_ENV = "COURSE_MUTATION_CACHE"  # a folder for runs that outlive a grading run, or "off"
+CACHE_FORMAT = 1  # bump when what a stored run holds changes
 PROBE_MODULE = "course_mutation_probe"
 PROBE_ENV = "COURSE_PROBE_FILE"
 
@@ -279,18 +291,32 @@ def startup_error(output: str, exit_code: int | None) -> str:
 # --- the trees ------------------------------------------------------------------------------
 
 
-def tests_digest(student: Path) -> str:
-    """A hash of the student's tests/ folder: the cache key of everything run on it."""
+def _copied(parts: tuple[str, ...]) -> bool:
+    """Whether build_tree copies a file at these path parts (COPY_IGNORE skips the rest)."""
+    return not any(fnmatch(part, pattern) for part in parts for pattern in COPY_IGNORE)
+
+
+def _digest(folder: Path, *, skip_top: frozenset[str] = frozenset()) -> str:
+    """A hash of the names and bytes of the files build_tree would copy from `folder`."""
     digest = hashlib.sha256()
-    folder = student / "tests"
     if folder.is_dir():
         for path in sorted(folder.rglob("*")):
             parts = path.relative_to(folder).parts
-            if not path.is_file() or "__pycache__" in parts or ".pytest_cache" in parts:
+            if not path.is_file() or parts[0] in skip_top or not _copied(parts):
                 continue
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update("/".join(parts).encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def tests_digest(student: Path) -> str:
+    """A hash of the student's tests/ folder: the cache key of everything run on it."""
+    return _digest(student / "tests")
+
+
+def reference_digest(reference: Path) -> str:
+    """A hash of the reference app as build_tree copies it (its own tests/ left out)."""
+    return _digest(reference, skip_top=frozenset({"tests"}))
 
 
 def check_mutants(reference: Path, mutants: Iterable[Mutant]) -> None:
@@ -422,11 +448,13 @@ def run_pytest(
     if missing == suite.paths:
         return RunResult(exit_code=None, missing=missing)
     paths = [path for path in suite.paths if path not in missing]
-    work = Path(tempfile.mkdtemp(prefix="course-mutation-"))
+    # In memory where possible: the student's tmp_path databases go there too (TMPDIR below).
+    work = Path(tempfile.mkdtemp(prefix="course-mutation-", dir=memory_temp_root()))
     started = time.monotonic()
     try:
-        tree, probe = work / "tree", work / "probe"
+        tree, probe, scratch = work / "tree", work / "probe", work / "tmp"
         build_tree(suite, tree)
+        scratch.mkdir()
         if mutant is not None:
             apply_mutant(tree, mutant)
         probe.mkdir()
@@ -450,9 +478,8 @@ def run_pytest(
             command += ["--cov=app", f"--cov-report=json:{report}", "--cov-fail-under=0"]
         else:
             command.append("--no-cov")
-        exit_code, timed_out, output = _execute(
-            command, tree, harness_env(probe, events), limit or RUN_LIMIT
-        )
+        env = harness_env(probe, events) | {"TMPDIR": str(scratch)}
+        exit_code, timed_out, output = _execute(command, tree, env, limit or RUN_LIMIT)
         prefix = f"{tree}{os.sep}"  # the student knows tests/…, not /tmp/…/tree/tests/…
         result = _result(exit_code, timed_out, _read_events(events))
         result.failed = [line.replace(prefix, "") for line in result.failed]
@@ -494,19 +521,23 @@ def _execute(
 # --- the cache and the pool -----------------------------------------------------------------
 
 _pool: ThreadPoolExecutor | None = None
-_cache: dict[tuple[Any, ...], Future[Any]] = {}
+_cache: dict[str, Future[Any]] = {}
 _running: set[subprocess.Popen[bytes]] = set()
 _lock = threading.Lock()
+
+
+def _frozen(key: tuple[Any, ...]) -> str:
+    return json.dumps(key, ensure_ascii=False)
 
 
 def _submit(key: tuple[Any, ...], job: Callable[[], Any]) -> Future[Any]:
     global _pool
     with _lock:
-        future = _cache.get(key)
+        future = _cache.get(_frozen(key))
         if future is None or future.cancelled():
             if _pool is None:
                 _pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="course-mutation")
-            future = _cache[key] = _pool.submit(job)
+            future = _cache[_frozen(key)] = _pool.submit(_kept, key, job)
         return future
 
 
@@ -522,14 +553,100 @@ def shutdown() -> None:
         kill_tree(process)
 
 
-def _key(suite: Suite, kind: str, *extra: Any) -> tuple[Any, ...]:
+def _key(suite: Suite, kind: str, mutant: Mutant | None = None) -> tuple[Any, ...]:
+    """Everything a run's outcome depends on, as plain data (it also names the file on disk)."""
+    edits = [(edit.file, edit.old, edit.new) for edit in mutant.edits] if mutant else []
     return (
         kind,
-        str(suite.reference.resolve()),
+        reference_digest(suite.reference),
         tests_digest(suite.student),
-        suite.paths,
-        *extra,
+        list(suite.paths),
+        mutant.id if mutant else "",
+        edits,
     )
+
+
+# --- results that outlive a grading run ------------------------------------------------------
+
+
+def cache_dir() -> Path | None:
+    """Where finished runs are kept between `course check` runs; None when switched off."""
+    configured = os.environ.get(CACHE_ENV, "")
+    if configured == "off":
+        return None
+    if configured:
+        return Path(configured)
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "module14-course" / "mutation"
+
+
+@cache
+def _harness_digest() -> str:
+    """What else decides an outcome: this harness, Python and every installed package."""
+    digest = hashlib.sha256(f"{CACHE_FORMAT}\0{sys.version}\0".encode())
+    digest.update(Path(__file__).read_bytes())
+    installed = sorted(
+        f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()
+    )
+    digest.update("\n".join(installed).encode())
+    return digest.hexdigest()
+
+
+def _cache_file(key: tuple[Any, ...]) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    text = json.dumps([_harness_digest(), *key], ensure_ascii=False)
+    return folder / f"{hashlib.sha256(text.encode()).hexdigest()}.json"
+
+
+def _keepable(result: object) -> bool:
+    """Only outcomes that the same inputs give again: no hang, no kill, no timeout."""
+    if isinstance(result, FixtureListing):
+        return result.ok
+    return (
+        isinstance(result, RunResult)
+        and result.exit_code is not None
+        and 0 <= result.exit_code <= 5
+        and not result.timed_out
+        and not result.hung
+    )
+
+
+def _store(path: Path, result: RunResult | FixtureListing) -> None:
+    data = {"type": type(result).__name__, "value": asdict(result)}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        partial.replace(path)  # atomic: a concurrent grading reads the old file or the new one
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def _load(path: Path) -> RunResult | FixtureListing | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        value = data["value"]
+        if data["type"] == "FixtureListing":
+            return FixtureListing(**value)
+        if data["type"] == "RunResult":
+            tuples = {name: tuple(value[name]) for name in ("missing", "paths")}
+            return RunResult(**(value | tuples))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # unreadable or of another format: run again
+    return None
+
+
+def _kept(key: tuple[Any, ...], job: Callable[[], Any]) -> Any:
+    """The stored outcome of `key` if there is one, else `job()`'s (stored when it can be)."""
+    path = _cache_file(key)
+    if path is not None and (found := _load(path)) is not None:
+        return found
+    result = job()
+    if path is not None and _keepable(result):
+        _store(path, result)
+    return result
 
 
 def clear_cache() -> None:
@@ -683,11 +800,14 @@ def suite_for(session: Any, student: Path, root: Path, own: str, paths: Sequence
 
 
 def graded_lesson(session: Any, checkpoints: Path) -> str | None:
-    """The lesson a grading run is for: the last checkpoint folder among the collected items.
+    """The lesson a grading run is for: as the grader says, else the last checkpoint folder
+    among the collected items (a pytest run started by hand).
 
     `course check 07` also runs the checkpoints of 00-06 (regressions); their tests of the
     student's copy then run on the app of lesson 07, the app that copy is meant to be.
     """
+    if os.environ.get(GRADED_ENV):
+        return os.environ[GRADED_ENV]
     names = []
     for item in getattr(session, "items", ()):
         path = Path(str(item.path)).resolve()

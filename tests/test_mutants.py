@@ -12,6 +12,7 @@ collection error, a hang, a mutant that does not apply, a scrubbed environment.
 
 from __future__ import annotations
 
+import json
 import py_compile
 import shutil
 from pathlib import Path
@@ -22,6 +23,7 @@ from course import mutation
 from course.manifest import load_manifest
 from course.mutants import ALL, HOMEWORK, MutantSet
 from course.mutation import Mutant, MutantError, Suite
+from course.paths import GRADED_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -223,3 +225,83 @@ def test_reference_follows_the_graded_lesson() -> None:
         ROOT / "lessons" / "06_integration_testing" / "solved"
     )
     assert mutation.reference_dir(ROOT, "05_unit_testing", "homework") == ROOT / "solution"
+
+
+# --- runs kept between grading runs -----------------------------------------------------------
+
+
+@pytest.fixture
+def kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A persistent cache folder of this test's own; the in-memory cache starts empty."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(mutation.CACHE_ENV, str(folder))
+    mutation.clear_cache()
+    return folder
+
+
+def no_more_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a run was repeated instead of reused")
+
+    monkeypatch.setattr(mutation, "_execute", refuse)
+
+
+def test_a_later_grading_run_reuses_finished_runs(
+    synthetic: Suite, kept: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = mutation.verdict(synthetic, CAUGHT, [CAUGHT, SURVIVES])
+    survived = mutation.verdict(synthetic, SURVIVES, [CAUGHT, SURVIVES])
+    assert first.caught and not survived.caught
+    assert len(list(kept.glob("*.json"))) == 3  # the baseline and two mutants
+
+    mutation.clear_cache()  # a new `course check`: nothing in memory
+    no_more_runs(monkeypatch)
+    again = mutation.verdict(synthetic, CAUGHT, [CAUGHT, SURVIVES])
+    assert (again.caught, again.reason) == (True, first.reason)
+    assert not mutation.verdict(synthetic, SURVIVES, [CAUGHT, SURVIVES]).caught
+
+
+def test_changed_tests_or_a_changed_reference_run_again(synthetic: Suite, kept: Path) -> None:
+    assert mutation.baseline(synthetic).passed == 3
+    (synthetic.student / "tests" / "test_more.py").write_text("def test_more():\n    pass\n")
+    mutation.clear_cache()
+    assert mutation.baseline(synthetic).passed == 4
+
+    calc = synthetic.reference / "app" / "calc.py"
+    calc.write_text(calc.read_text().replace("return a + b", "return b + a + 1"))
+    mutation.clear_cache()
+    assert not mutation.baseline(synthetic).green  # the reference's own change is seen
+    assert len(list(kept.glob("*.json"))) == 3
+
+
+def test_a_run_that_timed_out_is_never_kept(synthetic: Suite, kept: Path) -> None:
+    run = mutation.run_pytest(synthetic, ["-x"], mutant=HANGS, limit=4)
+    assert run.timed_out and not mutation._keepable(run)
+    hung = mutation.run_pytest(synthetic, ["-x", "--timeout=2"], mutant=HANGS, limit=60)
+    assert hung.hung and not mutation._keepable(hung)
+
+
+def test_an_unreadable_cache_file_means_a_new_run(synthetic: Suite, kept: Path) -> None:
+    mutation.baseline(synthetic)
+    [stored] = kept.glob("*.json")
+    stored.write_text("{not json")
+    mutation.clear_cache()
+    assert mutation.baseline(synthetic).green
+    assert json.loads(stored.read_text())["type"] == "RunResult"  # stored anew
+
+
+def test_off_keeps_nothing_on_disk(
+    synthetic: Suite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(mutation.CACHE_ENV, "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    mutation.clear_cache()
+    assert mutation.cache_dir() is None
+    assert mutation.baseline(synthetic).green
+    assert not (tmp_path / "xdg").exists()
+
+
+def test_the_graded_lesson_is_the_graders_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A grading process may hold only earlier lessons' checkpoints (a shard of `course check 07`).
+    monkeypatch.setenv(GRADED_ENV, "07_ci_cd")
+    assert mutation.graded_lesson(object(), ROOT / "checkpoints") == "07_ci_cd"
