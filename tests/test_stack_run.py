@@ -18,7 +18,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +28,7 @@ from typing import TypeVar
 import asyncpg
 import httpx
 import pytest
+from child_output import Output
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solution"
@@ -64,36 +64,6 @@ def poll(check: Callable[[], T | None], seconds: float, what: str, interval: flo
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {seconds:.0f} s waiting for {what}")
         time.sleep(interval)  # the poll interval of a bounded loop, not a fixed wait
-
-
-class Output:
-    """Collects a child's merged stdout/stderr in a thread, so the pipe never fills up."""
-
-    def __init__(self, stream: object) -> None:
-        self.lines: list[str] = []
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
-        self._thread.start()
-
-    def _read(self, stream: object) -> None:
-        for line in stream:  # type: ignore[attr-defined]
-            with self._lock:
-                self.lines.append(line.rstrip("\n"))
-
-    def find(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
-        with self._lock:
-            for line in self.lines:
-                match = pattern.search(line)
-                if match:
-                    return match
-        return None
-
-    def text(self) -> str:
-        with self._lock:
-            return "\n".join(self.lines)
-
-    def close(self) -> None:
-        self._thread.join(timeout=5)
 
 
 @contextmanager

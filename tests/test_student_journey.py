@@ -15,14 +15,15 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from child_output import Output
 
 from course.files import list_files
+from course.mutation import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON, LESSON_DIR = "03", ROOT / "lessons" / "03_rate_limiting"
@@ -30,12 +31,17 @@ COMMAND_SECONDS = 300
 WATCH_SECONDS = 120.0
 
 
-def course(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def course_env() -> dict[str, str]:
+    """This repository's course, and no result of an earlier check reused."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("COURSE_")}
+    return env | {"COURSE_ROOT": str(ROOT), CACHE_ENV: "off"}
+
+
+def course(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "course", *args],
         cwd=cwd,
-        env=env | {"COURSE_ROOT": str(ROOT)},
+        env=course_env(),
         capture_output=True,
         text=True,
         timeout=COMMAND_SECONDS,
@@ -91,32 +97,12 @@ def test_start_then_todo_edits_reach_full_marks(workspace: Path, tmp_path: Path)
     assert f"{final['score']}/{final['max_score']}" in status.stdout, status.stdout
 
 
-class Lines:
-    """A child's output, collected in a thread so the pipe never fills up."""
-
-    def __init__(self, stream: object) -> None:
-        self.text = ""
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
-        self._thread.start()
-
-    def _read(self, stream: object) -> None:
-        for line in stream:  # type: ignore[attr-defined]
-            with self._lock:
-                self.text += line
-
-    def count(self, needle: str) -> int:
-        with self._lock:
-            return self.text.count(needle)
-
-
 @pytest.fixture
-def watching(workspace: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Lines]]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("COURSE_")}
+def watching(workspace: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Output]]:
     process = subprocess.Popen(
         [sys.executable, "-m", "course", "check", "00", "--path", str(workspace), "--watch"],
         cwd=tmp_path,
-        env=env | {"COURSE_ROOT": str(ROOT)},
+        env=course_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -125,7 +111,7 @@ def watching(workspace: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen
     )
     assert process.stdout is not None
     try:
-        yield process, Lines(process.stdout)
+        yield process, Output(process.stdout)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -136,14 +122,14 @@ def watching(workspace: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen
 
 
 def test_watch_regrades_after_a_save(
-    watching: tuple[subprocess.Popen[str], Lines], workspace: Path
+    watching: tuple[subprocess.Popen[str], Output], workspace: Path
 ) -> None:
     process, output = watching
     deadline = time.monotonic() + WATCH_SECONDS
     saved = 0
     while output.count("Бали:") < 2:
-        assert process.poll() is None, f"`course check --watch` exited:\n{output.text}"
-        assert time.monotonic() < deadline, f"no second grading after a save:\n{output.text}"
+        assert process.poll() is None, f"`course check --watch` exited:\n{output.text()}"
+        assert time.monotonic() < deadline, f"no second grading after a save:\n{output.text()}"
         if output.count("Стежу за змінами"):
             # Saved until the watcher (which starts after the first grading) sees one.
             saved += 1
