@@ -461,16 +461,15 @@ class _CombinedProgress:
         self.lock = threading.Lock()
 
     def of(self, index: int) -> ProgressCallback | None:
-        if self.report is None:
+        report = self.report
+        if report is None:
             return None
 
         def update(done: int, total: int) -> None:
             with self.lock:
                 self.counts[index] = (done, total)
-                done_all = sum(count[0] for count in self.counts.values())
-                total_all = sum(count[1] for count in self.counts.values())
-                assert self.report is not None
-                self.report(done_all, total_all)
+                counts = self.counts.values()
+                report(sum(done for done, _ in counts), sum(total for _, total in counts))
 
         return update
 

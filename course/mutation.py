@@ -23,6 +23,7 @@ the unmutated run has passed.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import importlib.metadata
 import json
@@ -38,7 +39,6 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from fnmatch import fnmatch
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -291,21 +291,25 @@ def startup_error(output: str, exit_code: int | None) -> str:
 # --- the trees ------------------------------------------------------------------------------
 
 
-def _copied(parts: tuple[str, ...]) -> bool:
-    """Whether build_tree copies a file at these path parts (COPY_IGNORE skips the rest)."""
-    return not any(fnmatch(part, pattern) for part in parts for pattern in COPY_IGNORE)
+# COPY_IGNORE as one pattern (what shutil.ignore_patterns matches, name by name).
+_IGNORED_NAME = re.compile("|".join(fnmatch.translate(pattern) for pattern in COPY_IGNORE))
 
 
 def _digest(folder: Path, *, skip_top: frozenset[str] = frozenset()) -> str:
     """A hash of the names and bytes of the files build_tree would copy from `folder`."""
+    found: list[tuple[str, ...]] = []
+    for current, dirs, names in os.walk(folder):
+        base = Path(current).relative_to(folder).parts
+        skipped = skip_top if not base else frozenset()
+        # Pruned in place: an ignored folder (.venv, __pycache__, ...) is never walked.
+        dirs[:] = [name for name in dirs if name not in skipped and not _IGNORED_NAME.match(name)]
+        found += [
+            (*base, name) for name in names if name not in skipped and not _IGNORED_NAME.match(name)
+        ]
     digest = hashlib.sha256()
-    if folder.is_dir():
-        for path in sorted(folder.rglob("*")):
-            parts = path.relative_to(folder).parts
-            if not path.is_file() or parts[0] in skip_top or not _copied(parts):
-                continue
-            digest.update("/".join(parts).encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
+    for parts in sorted(found):
+        digest.update("/".join(parts).encode() + b"\0")
+        digest.update((folder.joinpath(*parts)).read_bytes() + b"\0")
     return digest.hexdigest()
 
 
