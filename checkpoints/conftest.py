@@ -12,7 +12,7 @@ limiter's counters, the media folder and `app.dependency_overrides` before every
 """
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import date
 from pathlib import Path
 from types import ModuleType
@@ -22,9 +22,18 @@ from unittest.mock import AsyncMock
 import httpx
 import pytest
 
+from course import mutation
+
 TODAY = date(2026, 2, 21)  # the lesson plan's cache-key example; never the real clock
 PASSWORD = "secret123"
 Importer = Callable[[str], ModuleType]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _mutation_runs() -> Iterator[None]:
+    """The testing lessons' runs of the student's tests: none is left behind by a grading run."""
+    yield
+    mutation.shutdown()  # nothing waits for runs still queued when the session ends
 
 
 def optional_module(student_import: Importer, name: str, student_dir: Path) -> ModuleType | None:

@@ -1,18 +1,11 @@
 """Lesson 05 grades the student's tests/unit: on the solved app, then on seeded bugs."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from course import mutation
 from course.mutants import UNIT
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _mutation_runs() -> Iterator[None]:
-    yield
-    mutation.shutdown()  # nothing waits for runs still queued when the session ends
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Lesson 06 grades the student's tests/integration: on the solved app, then on seeded bugs."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,12 +8,6 @@ from course import mutation
 from course.mutants import INTEGRATION
 
 COVERED = ("tests/unit", "tests/integration")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _mutation_runs() -> Iterator[None]:
-    yield
-    mutation.shutdown()  # nothing waits for runs still queued when the session ends
 
 
 @pytest.fixture

@@ -1,18 +1,11 @@
 """The homework grades the student's tests against solution/ (its answers are in no snapshot)."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from course import mutation
 from course.mutants import HOMEWORK
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _mutation_runs() -> Iterator[None]:
-    yield
-    mutation.shutdown()  # nothing waits for runs still queued when the session ends
 
 
 @pytest.fixture
