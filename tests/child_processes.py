@@ -1,9 +1,16 @@
-"""What a child process of a test prints, collected as it comes (shared by the test modules)."""
+"""Helpers for the child processes the tests start: a free port, their output as it comes."""
 
 from __future__ import annotations
 
 import re
+import socket
 import threading
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class Output:

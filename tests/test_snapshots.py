@@ -28,7 +28,6 @@ import difflib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,9 @@ from typing import Any
 
 import httpx
 import pytest
+from child_processes import free_port
 
+from course import mutation
 from course.files import list_files
 from course.grader import GradeReport, grade
 from course.manifest import Lesson, load_manifest
@@ -70,24 +71,10 @@ MARKER_TEXT = re.compile(r">>>|<<<|---\s*todo\b|^[ \t]*#\|", re.MULTILINE)
 TODO_TAG = re.compile(r"TODO\(([^)\s]*)\)")
 HOMEWORK_TEXT = re.compile(r"password[-_]reset", re.IGNORECASE)
 
-# The app's settings and the test suites' knobs: a snapshot runs on embedded defaults only.
-SCRUBBED = frozenset(
-    {
-        "DATABASE_URL",
-        "REDIS_URL",
-        "ENVIRONMENT",
-        "DEBUG",
-        "BCRYPT_ROUNDS",
-        "MEDIA_DIR",
-        "PUBLIC_BASE_URL",
-        "ALLOWED_ORIGINS",
-        "RATE_LIMIT_ENABLED",
-        "PYTHONPATH",
-        "PYTHONSTARTUP",
-        "PYTEST_ADDOPTS",
-    }
-)
-SCRUBBED_PREFIXES = ("TEST_", "COV_", "COVERAGE_", "MAIL_", "CLOUDINARY_", "JWT_")
+# A snapshot runs on embedded defaults only: the settings and knobs the mutation harness scrubs
+# for a student's tests (the app's settings, TEST_*, PYTEST_*, ...), and any COV_* besides.
+SCRUBBED = mutation.SCRUBBED
+SCRUBBED_PREFIXES = (*mutation.SCRUBBED_PREFIXES, "COV_")
 
 
 def folder(lesson: Lesson, kind: str) -> Path:
@@ -392,12 +379,6 @@ def test_every_snapshot_is_complete() -> None:
 
 
 # --- (d) every snapshot starts on its own ----------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def stop(process: subprocess.Popen[Any]) -> None:

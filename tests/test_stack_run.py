@@ -28,7 +28,7 @@ from typing import TypeVar
 import asyncpg
 import httpx
 import pytest
-from child_output import Output
+from child_processes import Output, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solution"
@@ -46,12 +46,6 @@ def service_missing(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (required in CI)")
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def poll(check: Callable[[], T | None], seconds: float, what: str, interval: float = 0.2) -> T:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from child_output import Output
+from child_processes import Output
 
 from course.files import list_files
 from course.mutation import CACHE_ENV
