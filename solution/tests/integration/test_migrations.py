@@ -7,11 +7,12 @@
 
 import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alembic import command
@@ -20,9 +21,10 @@ from app.models import Base
 
 PROJECT = Path(__file__).resolve().parents[2]
 TABLES = {"users", "contacts"}
+T = TypeVar("T")
 
 
-async def _run(url: str, work: object) -> object:
+async def _run(url: str, work: Callable[[Connection], T]) -> T:
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
@@ -36,7 +38,7 @@ def table_names(url: str) -> set[str]:
 
 
 def drop_everything(url: str) -> None:
-    def drop(conn: object) -> None:
+    def drop(conn: Connection) -> None:
         Base.metadata.drop_all(conn)
         conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
