@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+import importlib.util
 import os
+import random
 import re
 import secrets
 import signal
@@ -21,8 +23,9 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
+from types import ModuleType
 from typing import TypeVar
 
 import asyncpg
@@ -307,6 +310,52 @@ def days_until(birthday: date, today: date) -> int:
     return (upcoming - today).days
 
 
+def age_on(birthday: date, today: date) -> int:
+    return today.year - birthday.year - ((today.month, today.day) < (birthday.month, birthday.day))
+
+
+# The seed's clock and randomness are pinned: a week that crosses New Year, then a later day.
+SEED_DAY, LATER_DAY = date(2026, 12, 28), date(2027, 2, 25)
+
+
+@pytest.fixture(scope="module")
+def seed_data() -> Iterator[ModuleType]:
+    """The seed script as a module (it is a script, not part of a package)."""
+    spec = importlib.util.spec_from_file_location("seed_data", SEED)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks itself up there
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[spec.name]
+
+
+@pytest.mark.parametrize(
+    "today",
+    [
+        date(2026, 12, 28),
+        date(2027, 12, 31),
+        date(2028, 2, 25),
+        date(2028, 2, 29),
+        date(2027, 3, 1),
+    ],
+    ids=str,
+)
+def test_seeded_birth_dates_are_adults_in_the_asked_window(
+    seed_data: ModuleType, today: date
+) -> None:
+    rng = random.Random(today.toordinal())
+    for _ in range(500):
+        soon = seed_data.upcoming_birthday(today, rng)
+        assert 0 <= days_until(soon, today) <= 7, (today, soon)
+        assert 18 <= age_on(soon, today) <= 80, (today, soon)
+        later = seed_data.later_birthday(today, rng)
+        assert days_until(later, today) > 7, (today, later)
+        assert 18 <= age_on(later, today) <= 80, (today, later)
+
+
 def test_seed_script_is_idempotent_and_seeds_birthdays_this_week(tmp_path: Path) -> None:
     database = tmp_path / "seed.db"
     env = child_env(
@@ -323,6 +372,22 @@ def test_seed_script_is_idempotent_and_seeds_birthdays_this_week(tmp_path: Path)
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
+    def seed(today: date) -> str:
+        return run(
+            sys.executable, str(SEED), "--count", "12", "--random-seed", "7", "--today", str(today)
+        )
+
+    def birthdays() -> list[tuple[str, date]]:
+        with sqlite3.connect(database) as connection:
+            users = connection.execute(
+                "SELECT id, is_verified FROM users WHERE email = 'demo@example.com'"
+            ).fetchall()
+            assert len(users) == 1 and users[0][1] == 1
+            rows = connection.execute(
+                "SELECT email, birthday FROM contacts WHERE owner_id = ?", (users[0][0],)
+            ).fetchall()
+        return [(email, date.fromisoformat(birthday)) for email, birthday in rows]
+
     not_migrated = subprocess.run(
         [sys.executable, str(SEED)],
         cwd=tmp_path,
@@ -337,25 +402,25 @@ def test_seed_script_is_idempotent_and_seeds_birthdays_this_week(tmp_path: Path)
 
     alembic_ini = str(SOLUTION / "alembic.ini")
     run(sys.executable, "-m", "alembic", "-c", alembic_ini, "upgrade", "head")
-    first = run(sys.executable, str(SEED), "--count", "12")
-    second = run(sys.executable, str(SEED), "--count", "12")
+    first, second = seed(SEED_DAY), seed(SEED_DAY)
     assert "demo@example.com / demo12345" in first
     assert "created" in first and "already there" in second
+    assert "(0 added, 0 birthdays moved" in second
 
-    with sqlite3.connect(database) as connection:
-        users = connection.execute(
-            "SELECT id, is_verified FROM users WHERE email = 'demo@example.com'"
-        ).fetchall()
-        assert len(users) == 1 and users[0][1] == 1
-        rows = connection.execute(
-            "SELECT email, birthday FROM contacts WHERE owner_id = ?", (users[0][0],)
-        ).fetchall()
-    assert len(rows) == 12
-    assert len({email for email, _ in rows}) == 12
-    today = date.today()
-    soon = [b for _, b in rows if days_until(date.fromisoformat(b), today) <= 7]
+    seeded = birthdays()
+    assert len(seeded) == 12
+    assert len({email for email, _ in seeded}) == 12
+    assert all(18 <= age_on(birthday, SEED_DAY) <= 80 for _, birthday in seeded), seeded
+    soon = [b for _, b in seeded if days_until(b, SEED_DAY) <= 7]
     assert len(soon) >= 2  # a fifth of 12, rounded
-    assert all(date.fromisoformat(b) <= today - timedelta(days=365 * 18) for _, b in rows)
+
+    # A re-run on a later day moves birthdays into that week instead of adding contacts.
+    later = seed(LATER_DAY)
+    assert "(0 added," in later
+    moved = birthdays()
+    assert len(moved) == 12
+    assert len([b for _, b in moved if days_until(b, LATER_DAY) <= 7]) >= 2
+    assert all(18 <= age_on(birthday, LATER_DAY) <= 80 for _, birthday in moved), moved
 
 
 # --- The demo's parts, in-process (fast) -------------------------------------------------------

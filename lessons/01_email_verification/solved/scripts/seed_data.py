@@ -5,6 +5,7 @@ Run it from solution/ after `alembic upgrade head`:
     python scripts/seed_data.py                 # demo@example.com / demo12345, 50 contacts
     python scripts/seed_data.py --count 100     # top the address book up to 100
     python scripts/seed_data.py --reset         # delete the demo user's contacts first
+    python scripts/seed_data.py --random-seed 1 --today 2026-12-28   # the same data every time
 
 Idempotent: the demo user is created once (and kept verified, with the printed password), its
 address book is topped up to --count, and at least a fifth of it has a birthday within the next
@@ -47,6 +48,7 @@ DEMO_FULL_NAME = "Demo User"
 DEFAULT_COUNT = 50
 UPCOMING_DAYS = 7
 UPCOMING_SHARE = 0.2
+MIN_AGE, MAX_AGE = 18, 80
 FAKER_LOCALE = "uk_UA"
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{3,30}$")  # what ContactCreate accepts
 
@@ -73,22 +75,27 @@ def days_until_birthday(birthday: date, today: date) -> int:
     return (next_one - today).days
 
 
-def upcoming_birthday(today: date, rng: random.Random, days: int = UPCOMING_DAYS) -> date:
-    """A birth date whose next birthday falls within today … today + days."""
-    day = today + timedelta(days=rng.randint(0, days))
-    year = day.year - rng.randint(18, 80)
-    if (day.month, day.day) == (2, 29):
+def birth_date(today: date, rng: random.Random, first_day: int, last_day: int) -> date:
+    """The birth date of an adult (18-80 today) whose next birthday is `first_day` … `last_day`
+    days after today."""
+    next_birthday = today + timedelta(days=rng.randint(first_day, last_day))
+    # Age at that birthday: one more than today's, unless the birthday is today.
+    age = rng.randint(MIN_AGE, MAX_AGE) + (next_birthday > today)
+    year = next_birthday.year - age
+    if (next_birthday.month, next_birthday.day) == (2, 29):
         while not calendar.isleap(year):  # only leap years have a 29 February to be born on
             year -= 1
-    return day.replace(year=year)
+    return next_birthday.replace(year=year)
 
 
-def later_birthday(fake: Faker, today: date, days: int = UPCOMING_DAYS) -> date:
+def upcoming_birthday(today: date, rng: random.Random, days: int = UPCOMING_DAYS) -> date:
+    """A birth date whose next birthday falls within today … today + days."""
+    return birth_date(today, rng, 0, days)
+
+
+def later_birthday(today: date, rng: random.Random, days: int = UPCOMING_DAYS) -> date:
     """A birth date whose next birthday is more than `days` away."""
-    while True:
-        birthday = fake.date_of_birth(minimum_age=18, maximum_age=80)
-        if days_until_birthday(birthday, today) > days:
-            return birthday
+    return birth_date(today, rng, days + 1, 364)
 
 
 def fake_phone(fake: Faker) -> str:
@@ -175,7 +182,7 @@ async def seed(
         # New contacts first take the missing birthdays of this week ...
         soon = min(missing_upcoming, to_add)
         birthdays = [upcoming_birthday(today, rng) for _ in range(soon)]
-        birthdays += [later_birthday(fake, today) for _ in range(to_add - soon)]
+        birthdays += [later_birthday(today, rng) for _ in range(to_add - soon)]
         rng.shuffle(birthdays)
         taken = {contact.email.lower() for contact in contacts}
         for birthday in birthdays:
@@ -218,6 +225,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--random-seed", type=int, default=None, help="make the generated data reproducible"
     )
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="seed as if today were this date (default: today)",
+    )
     args = parser.parse_args(argv)
     if args.count < 0:
         parser.error("--count must be >= 0")
@@ -226,7 +240,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    report = asyncio.run(seed(args.count, reset=args.reset, random_seed=args.random_seed))
+    report = asyncio.run(
+        seed(args.count, reset=args.reset, random_seed=args.random_seed, today=args.today)
+    )
     state = "created" if report.user_created else "already there"
     print(f"Demo user: {DEMO_EMAIL} / {DEMO_PASSWORD} (verified, {state})")
     print(
