@@ -1,10 +1,38 @@
-"""Helpers for the child processes the tests start: a free port, their output as it comes."""
+"""Helpers for the child processes the tests start: environment, free port, output, waits."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+# pytest-cov's, pytest's and the API suite's own variables must not steer a child.
+NOT_INHERITED = ("TEST_", "COV_CORE", "PYTEST_")
+STOP_SECONDS = 15.0
+
+T = TypeVar("T")
+
+
+def child_env(*, drop: Iterable[str] = (), **settings: str) -> dict[str, str]:
+    """This environment without NOT_INHERITED and `drop` (names or prefixes), plus `settings`;
+    this interpreter's bin/ first on PATH, output unbuffered."""
+    dropped = (*NOT_INHERITED, *drop)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(dropped)}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(settings)
+    return env
 
 
 def free_port() -> int:
@@ -45,3 +73,39 @@ class Output:
 
     def close(self) -> None:
         self._thread.join(timeout=5)
+
+
+def poll(check: Callable[[], T | None], seconds: float, what: str, interval: float = 0.2) -> T:
+    """Call `check` until it returns something other than None, at most `seconds` long."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {seconds:.0f} s waiting for {what}")
+        time.sleep(interval)  # the poll interval of a bounded loop, not a fixed wait
+
+
+@contextmanager
+def running(
+    command: list[str], *, env: dict[str, str], cwd: Path
+) -> Iterator[tuple[subprocess.Popen[str], Output]]:
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group: cleanup cannot touch anything else
+    )
+    assert process.stdout is not None
+    output = Output(process.stdout)
+    try:
+        yield process, output
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=STOP_SECONDS)
+        output.close()

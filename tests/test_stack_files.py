@@ -6,7 +6,6 @@ requirements.txt (exported from uv.lock, no drift), render.yaml, .env.example an
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from support import check_schema, load_script, service_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solution"
@@ -36,32 +36,10 @@ EXPORT = ["uv", "export", "--package", "contacts-api", "--no-dev", "--no-hashes"
 START_SCRIPT_VARS = {"PORT", "FORWARDED_ALLOW_IPS"}  # read by scripts/start.sh, not by Settings
 
 
-def in_ci() -> bool:
-    return bool(os.environ.get("CI"))
-
-
-def check_schema(schema: str, *files: Path) -> tuple[int, str]:
-    """`check-jsonschema --builtin-schema SCHEMA FILES`, in-process (its import costs seconds)."""
-    try:
-        from check_jsonschema import main
-    except ImportError:
-        if in_ci():
-            pytest.fail("check-jsonschema is not installed")
-        pytest.skip("check-jsonschema is not installed")
-    from click.testing import CliRunner
-
-    result = CliRunner().invoke(main, ["--builtin-schema", schema, *map(str, files)])
-    return result.exit_code, result.output
-
-
 @cache
 def solution_config() -> ModuleType:
     """solution/app/core/config.py itself, whatever `app` other tests may have imported."""
-    spec = importlib.util.spec_from_file_location("stack_solution_config", CONFIG)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(CONFIG, "stack_solution_config")
 
 
 def settings_fields() -> frozenset[str]:
@@ -310,9 +288,7 @@ def _without_header(text: str) -> list[str]:
 
 def test_requirements_are_exported_from_the_lock_without_drift() -> None:
     if shutil.which("uv") is None:
-        if in_ci():
-            pytest.fail("uv is not on PATH")
-        pytest.skip("uv is not on PATH")
+        service_missing("uv is not on PATH")
     exported = subprocess.run(
         EXPORT, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import calendar
-import importlib.util
 import os
 import random
 import re
@@ -20,9 +19,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from types import ModuleType
@@ -31,7 +28,8 @@ from typing import TypeVar
 import asyncpg
 import httpx
 import pytest
-from child_processes import Output, free_port
+from child_processes import STOP_SECONDS, Output, child_env, free_port, poll, running
+from support import load_script, reachable_redis, service_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solution"
@@ -40,51 +38,8 @@ SEED = SOLUTION / "scripts" / "seed_data.py"
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 STARTUP_SECONDS = 30.0
-STOP_SECONDS = 15.0
 
 T = TypeVar("T")
-
-
-def service_missing(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (required in CI)")
-    pytest.skip(reason)
-
-
-def poll(check: Callable[[], T | None], seconds: float, what: str, interval: float = 0.2) -> T:
-    """Call `check` until it returns something other than None, at most `seconds` long."""
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {seconds:.0f} s waiting for {what}")
-        time.sleep(interval)  # the poll interval of a bounded loop, not a fixed wait
-
-
-@contextmanager
-def running(
-    command: list[str], *, env: dict[str, str], cwd: Path
-) -> Iterator[tuple[subprocess.Popen[str], Output]]:
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # its own process group: cleanup cannot touch anything else
-    )
-    assert process.stdout is not None
-    output = Output(process.stdout)
-    try:
-        yield process, output
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=STOP_SECONDS)
-        output.close()
 
 
 def wait_healthy(base_url: str, process: subprocess.Popen[str], output: Output) -> dict[str, str]:
@@ -103,18 +58,6 @@ def wait_healthy(base_url: str, process: subprocess.Popen[str], output: Output) 
 def stop(process: subprocess.Popen[str]) -> int:
     process.send_signal(signal.SIGTERM)
     return process.wait(timeout=STOP_SECONDS)
-
-
-def child_env(**settings: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TEST_", "COV_CORE", "PYTEST_"))
-    }
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(settings)
-    return env
 
 
 # --- PostgreSQL and Redis for the start command ------------------------------------------------
@@ -146,17 +89,8 @@ def postgres_database() -> Iterator[str]:
 
 @pytest.fixture
 def redis_url() -> str:
-    from redis import Redis
-    from redis.exceptions import RedisError
-
-    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        client.ping()
-    except RedisError as exc:
-        service_missing(f"Redis is not reachable at {REDIS_URL}: {exc!r}")
-    finally:
-        client.close()
-    return REDIS_URL
+    with reachable_redis(REDIS_URL):
+        return REDIS_URL
 
 
 def alembic_head() -> str:
@@ -319,17 +253,8 @@ SEED_DAY, LATER_DAY = date(2026, 12, 28), date(2027, 2, 25)
 
 
 @pytest.fixture(scope="module")
-def seed_data() -> Iterator[ModuleType]:
-    """The seed script as a module (it is a script, not part of a package)."""
-    spec = importlib.util.spec_from_file_location("seed_data", SEED)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks itself up there
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        del sys.modules[spec.name]
+def seed_data() -> ModuleType:
+    return load_script(SEED, "seed_data")
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
+from support import check_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE_CI = ROOT / ".github" / "workflows" / "ci.yml"
@@ -34,19 +33,9 @@ def uses(job: dict[str, Any]) -> list[str]:
 
 
 def test_both_workflows_match_the_github_workflow_schema() -> None:
-    # `check-jsonschema --builtin-schema vendor.github-workflows FILES`, in-process.
-    try:
-        from check_jsonschema import main
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("check-jsonschema is not installed")
-        pytest.skip("check-jsonschema is not installed")
-    from click.testing import CliRunner
-
-    arguments = ["--builtin-schema", "vendor.github-workflows", str(COURSE_CI), str(API_CI)]
-    result = CliRunner().invoke(main, arguments)
-    assert result.exit_code == 0, result.output
-    assert "ok -- validation done" in result.output
+    code, output = check_schema("vendor.github-workflows", COURSE_CI, API_CI)
+    assert code == 0, output
+    assert "ok -- validation done" in output
 
 
 def test_api_ci_triggers_as_in_the_lesson_plan() -> None:

@@ -1,0 +1,62 @@
+"""What several of the package's tests need: scripts as modules, schema checks, real services."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from redis import Redis
+from redis.exceptions import RedisError
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """A script (not part of any package) imported as the module `name`."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def service_missing(reason: str) -> None:
+    """Skip a test whose real service is not there, except in CI (`CI` set): fail there."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+@contextmanager
+def reachable_redis(url: str, *, decode_responses: bool = False) -> Iterator[Redis]:
+    """A client of the real Redis at `url`; the test skips (fails in CI) when it does not answer."""
+    client = Redis.from_url(
+        url, decode_responses=decode_responses, socket_connect_timeout=2, socket_timeout=2
+    )
+    try:
+        try:
+            client.ping()
+        except RedisError as exc:
+            service_missing(f"Redis is not reachable at {url}: {exc!r}")
+        yield client
+    finally:
+        client.close()
+
+
+def check_schema(schema: str, *files: Path) -> tuple[int, str]:
+    """`check-jsonschema --builtin-schema SCHEMA FILES`, in-process (its import costs seconds)."""
+    try:
+        from check_jsonschema import main
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("check-jsonschema is not installed")
+        pytest.skip("check-jsonschema is not installed")
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, ["--builtin-schema", schema, *map(str, files)])
+    return result.exit_code, result.output
