@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from types import ModuleType
-from typing import TypeVar
 
 import asyncpg
 import httpx
@@ -38,8 +37,6 @@ SEED = SOLUTION / "scripts" / "seed_data.py"
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 STARTUP_SECONDS = 30.0
-
-T = TypeVar("T")
 
 
 def wait_healthy(base_url: str, process: subprocess.Popen[str], output: Output) -> dict[str, str]:
