@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from course.mutation import Edit, Mutant
+from course.mutation import Edit, Mutant, Suite, verdict
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,13 @@ class MutantSet:
             if mutant.id == mutant_id:
                 return mutant
         raise KeyError(mutant_id)
+
+    def assert_caught(self, suite: Suite, mutant_id: str) -> None:
+        """Fail with the student's reason unless `suite` catches this mutant (the set's other
+        mutants start beside it: they share the runs)."""
+        result = verdict(suite, self.get(mutant_id), self.mutants)
+        if not result.caught:
+            raise AssertionError(result.reason)
 
 
 CONTACTS = "app/services/contacts.py"

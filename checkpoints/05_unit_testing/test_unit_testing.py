@@ -17,11 +17,6 @@ CHAIN = ("async_engine", "async_session", "client", "test_user", "auth_headers")
 slow = pytest.mark.timeout(mutation.CHECKPOINT_LIMIT)
 
 
-def assert_caught(suite: mutation.Suite, mutant_id: str) -> None:
-    verdict = mutation.verdict(suite, UNIT.get(mutant_id), UNIT.mutants)
-    assert verdict.caught, verdict.reason
-
-
 @checkpoint(
     id="05.1",
     title="Unit-тести проходять на готовому застосунку",
@@ -65,7 +60,7 @@ def test_fixture_chain_in_conftest(unit_suite: mutation.Suite) -> None:
 )
 @slow
 def test_catches_off_by_one(unit_suite: mutation.Suite) -> None:
-    assert_caught(unit_suite, "birthday-off-by-one")
+    UNIT.assert_caught(unit_suite, "birthday-off-by-one")
 
 
 @checkpoint(
@@ -77,7 +72,7 @@ def test_catches_off_by_one(unit_suite: mutation.Suite) -> None:
 )
 @slow
 def test_catches_leap_day(unit_suite: mutation.Suite) -> None:
-    assert_caught(unit_suite, "leap-day-wrong")
+    UNIT.assert_caught(unit_suite, "leap-day-wrong")
 
 
 @checkpoint(
@@ -89,7 +84,7 @@ def test_catches_leap_day(unit_suite: mutation.Suite) -> None:
 )
 @slow
 def test_catches_year_rollover(unit_suite: mutation.Suite) -> None:
-    assert_caught(unit_suite, "no-year-rollover")
+    UNIT.assert_caught(unit_suite, "no-year-rollover")
 
 
 @checkpoint(
@@ -101,7 +96,7 @@ def test_catches_year_rollover(unit_suite: mutation.Suite) -> None:
 )
 @slow
 def test_catches_purpose_confusion(unit_suite: mutation.Suite) -> None:
-    assert_caught(unit_suite, "purpose-not-checked")
+    UNIT.assert_caught(unit_suite, "purpose-not-checked")
 
 
 @checkpoint(
@@ -113,4 +108,4 @@ def test_catches_purpose_confusion(unit_suite: mutation.Suite) -> None:
 )
 @slow
 def test_catches_access_ttl(unit_suite: mutation.Suite) -> None:
-    assert_caught(unit_suite, "access-ttl-days")
+    UNIT.assert_caught(unit_suite, "access-ttl-days")

@@ -17,11 +17,6 @@ MIN_COVERAGE = 80.0  # the lesson plan's "contractual minimum"
 slow = pytest.mark.timeout(mutation.CHECKPOINT_LIMIT)
 
 
-def assert_caught(suite: mutation.Suite, mutant_id: str) -> None:
-    verdict = mutation.verdict(suite, INTEGRATION.get(mutant_id), INTEGRATION.mutants)
-    assert verdict.caught, verdict.reason
-
-
 @checkpoint(
     id="06.1",
     title="Інтеграційні тести проходять на готовому застосунку без зовнішніх сервісів",
@@ -51,7 +46,7 @@ def test_integration_tests_pass_on_the_solved_app(
 )
 @slow
 def test_catches_missing_isolation(integration_suite: mutation.Suite) -> None:
-    assert_caught(integration_suite, "no-owner-filter")
+    INTEGRATION.assert_caught(integration_suite, "no-owner-filter")
 
 
 @checkpoint(
@@ -63,7 +58,7 @@ def test_catches_missing_isolation(integration_suite: mutation.Suite) -> None:
 )
 @slow
 def test_catches_stale_cache(integration_suite: mutation.Suite) -> None:
-    assert_caught(integration_suite, "cache-not-invalidated")
+    INTEGRATION.assert_caught(integration_suite, "cache-not-invalidated")
 
 
 @checkpoint(
@@ -74,7 +69,7 @@ def test_catches_stale_cache(integration_suite: mutation.Suite) -> None:
 )
 @slow
 def test_catches_unverified_login(integration_suite: mutation.Suite) -> None:
-    assert_caught(integration_suite, "unverified-login")
+    INTEGRATION.assert_caught(integration_suite, "unverified-login")
 
 
 @checkpoint(
@@ -85,7 +80,7 @@ def test_catches_unverified_login(integration_suite: mutation.Suite) -> None:
 )
 @slow
 def test_catches_unchecked_blacklist(integration_suite: mutation.Suite) -> None:
-    assert_caught(integration_suite, "blacklist-not-checked")
+    INTEGRATION.assert_caught(integration_suite, "blacklist-not-checked")
 
 
 @checkpoint(
@@ -115,7 +110,7 @@ def test_limiter_is_disabled_in_tests(integration_suite: mutation.Suite) -> None
 )
 @slow
 def test_mail_is_mocked_and_checked(integration_suite: mutation.Suite) -> None:
-    assert_caught(integration_suite, "no-verification-email")
+    INTEGRATION.assert_caught(integration_suite, "no-verification-email")
 
 
 @checkpoint(

@@ -62,11 +62,6 @@ async def login(api: httpx.AsyncClient, password: str) -> int:
     return (await api.post("/api/v1/auth/login", data=form)).status_code
 
 
-def assert_caught(suite: mutation.Suite, mutant_id: str) -> None:
-    verdict = mutation.verdict(suite, HOMEWORK.get(mutant_id), HOMEWORK.mutants)
-    assert verdict.caught, verdict.reason
-
-
 # --- level 2 ------------------------------------------------------------------------------------
 
 
@@ -104,7 +99,7 @@ async def test_delete_invalidates_the_birthdays_cache(
 )
 @slow
 def test_tests_catch_delete_without_invalidation(homework_suite: mutation.Suite) -> None:
-    assert_caught(homework_suite, "delete-not-invalidated")
+    HOMEWORK.assert_caught(homework_suite, "delete-not-invalidated")
 
 
 # --- level 3 ------------------------------------------------------------------------------------
