@@ -223,13 +223,16 @@ def resolve_named_path(root: Path, page: str, named: str) -> Path | None:
     return None
 
 
-def looks_like_path(text: str, top_level: frozenset[str]) -> str | None:
-    """The path a code span names, or None when it is code, a command, a URL or a route.
+def looks_like_path(text: str, top_level: frozenset[str], in_command: bool = False) -> str | None:
+    """The path a code span (or a word of a command in one) names, or None when it is code, a
+    URL or a route.
 
     A span is a path when it has no spaces or code punctuation, does not start with `/` (API
     routes), and either ends in a known file suffix with a folder before it, or starts with a
     folder that exists at the top of the repository or of solution/ (`app/`, `tests/unit/`,
-    `contacts_api/`), so that `image/jpeg` or `app.main:app` are never taken for paths.
+    `contacts_api/`), so that `image/jpeg` or `app.main:app` are never taken for paths. A word
+    of a command (`uv run python standalone_examples/05_redis_caching.py`) counts only when it
+    starts with such a folder (`--workflow path/to/ci.yml` is a placeholder).
     """
     candidate = re.sub(r"(::\w[\w.]*|:\d+(-\d+)?)$", "", text)  # pytest node ids, `file:line`
     if not candidate or NOT_A_PATH.search(candidate) or candidate.startswith(("/", "~", "#")):
@@ -239,6 +242,8 @@ def looks_like_path(text: str, top_level: frozenset[str]) -> str | None:
         return None
     name = parts[-1] or parts[-2]
     is_file = Path(name).suffix in FILE_SUFFIXES or name in FILE_NAMES
+    if in_command:
+        return candidate if parts[0] in top_level else None
     return candidate if is_file or parts[0] in top_level else None
 
 
@@ -327,11 +332,13 @@ def check_named_paths(text: str, page: str, root: Path) -> list[Problem]:
     """Every repository path named in backticks on the page must exist."""
     folders = top_level_folders(root)
     problems = []
+    where = "the repository root, solution/ or the page's folder"
     for line, span in code_spans(text):
-        named = looks_like_path(span, folders)
-        if named and resolve_named_path(root, page, named) is None:
-            where = "the repository root, solution/ or the page's folder"
-            problems.append(Problem(page, line, f"`{span}` names no file in {where}"))
+        words = span.split()
+        for word in words:
+            named = looks_like_path(word, folders, in_command=len(words) > 1)
+            if named and resolve_named_path(root, page, named) is None:
+                problems.append(Problem(page, line, f"`{word}` names no file in {where}"))
     return problems
 
 

@@ -135,7 +135,8 @@ def test_checker_passes_real_paths_and_code_that_is_not_a_path(fixture_repo: Pat
 [рядок](../../solution/app/core/cache.py#L3), [тека](../../solution/), <https://example.com>.
 Код, а не шляхи: `app.main:app`, `image/jpeg`, `/api/v1/contacts`, `POST /auth/login`,
 `redis://localhost:6379/0`, `lessons/NN_name/README.md`, `conftest.py`, `tests/*.py`,
-`text/html`, `[x](missing.md)`, `actions/checkout@v4`, `{user_id}/{date}`, `birthdays:1:2026`.
+`text/html`, `[x](missing.md)`, `actions/checkout@v4`, `{user_id}/{date}`, `birthdays:1:2026`,
+`uv run python app/core/cache.py`, `act --workflow path/to/ci.yml`, `cd ../.. && ls`.
 
 ```bash
 cat app/missing.py   # code blocks are code
@@ -145,10 +146,12 @@ cat app/missing.py   # code blocks are code
 
 
 def test_checker_fails_on_a_planted_broken_path(fixture_repo: Path) -> None:
-    problems = lesson_page(fixture_repo, "Дивіться `app/core/cahce.py` і `solution/app/gone/`.\n")
-    assert len(problems) == 2
+    text = "Дивіться `app/core/cahce.py`, `solution/app/gone/`, `uv run python app/x.py -v`.\n"
+    problems = lesson_page(fixture_repo, text)
+    assert len(problems) == 3
     assert "`app/core/cahce.py` names no file" in problems[0]
     assert "`solution/app/gone/` names no file" in problems[1]
+    assert "`app/x.py` names no file" in problems[2]  # a path inside a command
 
 
 def test_checker_fails_on_broken_links_and_unknown_symbols(fixture_repo: Path) -> None:
@@ -411,17 +414,21 @@ class Visit:
         self.page.wait_for_load_state("networkidle")
 
     def diagrams_rendered(self) -> int:
-        """How many Mermaid diagrams are drawn; fails when one stays code.
+        """How many Mermaid diagrams are drawn (outside folded details); fails when one stays
+        code or there is none.
 
         Material draws each diagram in a closed shadow root inside `div.mermaid`: the diagram is
         there when that element has a size (unrendered, it is a `pre.mermaid` with the code).
         """
-        script = """() => [...document.querySelectorAll('.mermaid')].every(element => {
-            const box = element.getBoundingClientRect();
-            return element.tagName === 'DIV' && box.width > 100 && box.height > 40;
-        })"""
-        self.page.wait_for_function(script, timeout=20000)
-        return self.page.locator(".mermaid").count()
+        script = """() => {
+            const shown = [...document.querySelectorAll('.mermaid')]
+                .filter(element => !element.closest('details:not([open])'));
+            return shown.every(element => {
+                const box = element.getBoundingClientRect();
+                return element.tagName === 'DIV' && box.width > 100 && box.height > 40;
+            }) && shown.length;
+        }"""
+        return int(self.page.wait_for_function(script, timeout=20000).json_value())
 
     def assert_clean(self) -> None:
         assert self.errors == [], self.errors
