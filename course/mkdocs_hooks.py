@@ -19,6 +19,8 @@ from mkdocs.structure.pages import Page
 
 from course.manifest import load_manifest
 from course.site import (
+    DEFAULT_BRANCH,
+    DOCS_DIR,
     LinkContext,
     Problem,
     check_named_paths,
@@ -83,7 +85,6 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             file = File(repo_path, str(root), config.site_dir, config.use_directory_urls)
         else:
             file = File.generated(config, site_path, abs_src_path=str(source))
-        file.edit_uri = f"../{repo_path}"  # relative to edit_uri, .../edit/main/docs/
         files.append(file)
     return files
 
@@ -91,6 +92,15 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 def _repo_path(page: Page) -> str:
     assert page.file.abs_src_path is not None
     return Path(page.file.abs_src_path).resolve().relative_to(_sources().root).as_posix()
+
+
+def on_pre_page(page: Page, config: MkDocsConfig, files: Files) -> Page:
+    """The edit button of a page from outside docs/ opens its real file (mkdocs-jupyter's
+    wrapper of a notebook's File hides any edit_uri set on the File itself)."""
+    repo_path = _repo_path(page)
+    if not repo_path.startswith(DOCS_DIR + "/"):
+        page.edit_url = f"{_sources().repo_url.rstrip('/')}/edit/{DEFAULT_BRANCH}/{repo_path}"
+    return page
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:

@@ -67,10 +67,13 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_strict_build_writes_every_page(built_site: Path) -> None:
     assert (built_site / "index.html").is_file()
     for lesson in MANIFEST.lessons:
-        if (ROOT / "lessons" / lesson.name / "README.md").is_file():
-            assert (built_site / "lessons" / lesson.name / "index.html").is_file(), lesson.name
+        readme = f"lessons/{lesson.name}/README.md"
+        if (ROOT / readme).is_file():
+            html = (built_site / "lessons" / lesson.name / "index.html").read_text("utf-8")
+            assert f'href="{REPO_URL}/edit/main/{readme}"' in html  # edits the real file
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        assert (built_site / "notebooks" / notebook.stem / "index.html").is_file(), notebook
+        html = (built_site / "notebooks" / notebook.stem / "index.html").read_text("utf-8")
+        assert f'href="{REPO_URL}/edit/main/notebooks/{notebook.name}"' in html
     home = (built_site / "index.html").read_text(encoding="utf-8")
     text = re.sub(r"<[^>]+>", "", home)  # highlighted code is split into spans
     assert "uv run course demo" in text and "uv run pytest" in text  # the README's, included
