@@ -18,7 +18,7 @@ import sys
 import tempfile
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -99,12 +99,11 @@ class DirectiveError(ValueError):
 
 @dataclass
 class SiteSources:
-    """The repository the directives read from, with what is costly to read kept once."""
+    """The repository the directives read from."""
 
     root: Path
     manifest: Manifest
     repo_url: str
-    _checkpoints: dict[str, list[dict[str, Any]]] | None = field(default=None, repr=False)
 
     def lesson(self, key: str) -> Lesson:
         try:
@@ -130,9 +129,20 @@ class SiteSources:
         return text if shown is None else shown
 
     def checkpoints(self, folder: str) -> list[dict[str, Any]]:
-        if self._checkpoints is None:
-            self._checkpoints = collect_checkpoints(self.root)
-        return self._checkpoints.get(folder, [])
+        return collected_checkpoints(self.root).get(folder, [])
+
+
+# `mkdocs serve` rebuilds on every save: collect again only when a checkpoint file changed.
+_collected: dict[tuple[object, ...], dict[str, list[dict[str, Any]]]] = {}
+
+
+def collected_checkpoints(root: Path) -> dict[str, list[dict[str, Any]]]:
+    files = sorted((root / "checkpoints").rglob("*.py"))
+    key = (root, *((path, path.stat().st_mtime_ns) for path in files))
+    if key not in _collected:
+        _collected.clear()
+        _collected[key] = collect_checkpoints(root)
+    return _collected[key]
 
 
 def collect_checkpoints(root: Path) -> dict[str, list[dict[str, Any]]]:
@@ -168,11 +178,13 @@ def collect_checkpoints(root: Path) -> dict[str, list[dict[str, Any]]]:
             timeout=COLLECT_LIMIT,
             check=False,
         )
-        events = [json.loads(line) for line in results.read_text("utf-8").splitlines() if line]
+        lines = results.read_text("utf-8").splitlines() if results.exists() else []
+        events = [json.loads(line) for line in lines if line]
     collected = [event for event in events if event["event"] == "collected"]
     errors = [event["message"] for event in events if event["event"] == "collect_error"]
     if done.returncode != 0 or errors or not collected:
-        raise DirectiveError("collecting checkpoints failed:\n" + "\n".join(errors) + done.stdout)
+        output = "\n".join(errors) or (done.stdout + done.stderr)[-3000:]
+        raise DirectiveError(f"collecting checkpoints failed:\n{output}")
     by_folder: dict[str, list[dict[str, Any]]] = {}
     for item in collected[0]["items"]:
         folder = Path(item["path"]).relative_to(root / "checkpoints").parts[0]
