@@ -96,6 +96,36 @@ def test_course_docs_serves_or_builds_with_mkdocs(tmp_path: Path) -> None:
     assert "--strict" in build and build[-2:] == ["-d", str(tmp_path)]
 
 
+def test_strict_build_fails_on_an_unknown_symbol_with_a_clear_message(tmp_path: Path) -> None:
+    """The hook's problems are build warnings: --strict stops on them and names the page."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "solution" / "app").mkdir(parents=True)
+    (tmp_path / "solution" / "app" / "cache.py").write_text("def real():\n    pass\n", "utf-8")
+    (tmp_path / "docs" / "index.md").write_text(
+        "# Сторінка\n\n<!-- course:code solution/app/cache.py::imagined -->\n", "utf-8"
+    )
+    config = {
+        "site_name": "fixture",
+        "repo_url": REPO_URL,
+        "hooks": [str(ROOT / "course" / "mkdocs_hooks.py")],
+        "theme": {"name": "material", "language": "uk", "font": False},
+    }
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    done = subprocess.run(
+        mkdocs_command(tmp_path, tmp_path / "site", "unused"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "docs/index.md:3: solution/app/cache.py has no 'imagined' (it defines: real)" in output
+    assert "Aborted with 1 warnings in strict mode!" in output
+
+
 # ---------------------------------------------------------------------------------------------
 # (b) links and named paths
 
