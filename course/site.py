@@ -71,7 +71,7 @@ FILE_SUFFIXES = frozenset(
         ".mako",
     ]
 )
-FILE_NAMES = frozenset({"Dockerfile", ".env", ".dockerignore", ".gitignore", "render.yaml"})
+FILE_NAMES = frozenset({"Dockerfile", ".env", ".dockerignore", ".gitignore"})
 # A code span with any of these is code, a glob or a placeholder, not a path.
 NOT_A_PATH = re.compile(r"[\s()\[\]{}<>=*?$@,;'\"|\\…]|\.\.\.|://|^-|\bNN\b|NN_")
 
