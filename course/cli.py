@@ -1,4 +1,4 @@
-"""The `course` command: build, start, catch-up, diff, check, status, demo."""
+"""The `course` command: build, start, catch-up, diff, check, status, demo, docs."""
 
 from __future__ import annotations
 
@@ -238,3 +238,16 @@ def demo(
     from course.demo import run  # lazy: the app's imports are not needed by other commands
 
     run(host=host, port=port, seed=seed)
+
+
+@app.command()
+def docs(
+    build: Annotated[
+        Path | None, typer.Option("--build", help="Build the site into DIR (strict).")
+    ] = None,
+    address: Annotated[str, typer.Option(help="Where `mkdocs serve` listens.")] = "127.0.0.1:8000",
+) -> None:
+    """Serve the course site locally, or build it with --build DIR."""
+    from course.docs import run_docs
+
+    raise typer.Exit(run_docs(build, address))

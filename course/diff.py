@@ -30,6 +30,12 @@ def _file_diff(path: str, starter: Path, solved: Path) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def lesson_diff(starter: Path, solved: Path) -> str:
+def file_diffs(starter: Path, solved: Path) -> dict[str, str]:
+    """Path -> its unified diff, for every file that differs between the two trees."""
     paths = sorted(set(list_files(starter)) | set(list_files(solved)))
-    return "".join(_file_diff(path, starter, solved) for path in paths)
+    diffs = {path: _file_diff(path, starter, solved) for path in paths}
+    return {path: text for path, text in diffs.items() if text}
+
+
+def lesson_diff(starter: Path, solved: Path) -> str:
+    return "".join(file_diffs(starter, solved).values())
