@@ -25,6 +25,7 @@ from course.workspace import (
     COURSE_DIR,
     WorkspaceError,
     catch_up,
+    next_step,
     read_progress,
     record_score,
     start,
@@ -80,14 +81,18 @@ def start_command(
     directory: Annotated[Path, typer.Argument(help="Workspace folder.")] = Path("workspace"),
 ) -> None:
     """Copy lesson NN's starter into an empty workspace folder."""
-    chosen = _lesson(lesson)
-    starter = CoursePaths.default().lessons / chosen.name / "starter"
+    chosen, paths = _lesson(lesson), CoursePaths.default()
     try:
-        files = start(chosen.id, starter, directory)
+        files = start(chosen.id, paths.lessons / chosen.name / "starter", directory)
     except WorkspaceError as exc:
         raise _fail(str(exc)) from exc
     console.print(f"Урок {chosen.id} · {chosen.title}: {len(files)} файлів у {directory}")
-    console.print(f"Далі: cd {directory} && course check {chosen.id}", highlight=False)
+    _print_next_step(directory, paths.root, chosen)
+
+
+def _print_next_step(directory: Path, root: Path, lesson: Lesson) -> None:
+    command = next_step(directory, root, "check", lesson.id)
+    console.print(f"Далі: {command}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("catch-up")
@@ -97,10 +102,11 @@ def catch_up_command(
     force: Annotated[bool, typer.Option(help="Overwrite edited files (backed up first).")] = False,
 ) -> None:
     """Bring a workspace to lesson NN's starter, keeping files the student edited."""
-    chosen = _lesson(lesson)
-    starter = CoursePaths.default().lessons / chosen.name / "starter"
+    chosen, paths = _lesson(lesson), CoursePaths.default()
     try:
-        result = catch_up(chosen.id, starter, directory, force=force)
+        result = catch_up(
+            chosen.id, paths.lessons / chosen.name / "starter", directory, force=force
+        )
     except WorkspaceError as exc:
         raise _fail(str(exc)) from exc
     labelled = [("додано", result.added), ("оновлено", result.updated)]
@@ -115,6 +121,7 @@ def catch_up_command(
             console.print(f"  конфлікт: {path}", highlight=False)
         raise typer.Exit(1)
     console.print(f"Теку {directory} підтягнуто до уроку {chosen.id}.", highlight=False)
+    _print_next_step(directory, paths.root, chosen)
 
 
 @app.command()

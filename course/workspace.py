@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +39,19 @@ def write_progress(workspace: Path, data: dict[str, Any]) -> None:
     path = progress_path(workspace)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def next_step(workspace: Path, root: Path, *args: str) -> str:
+    """The shell line that runs `course ARGS` inside `workspace`, typed from the current folder.
+
+    `uv run --project <root>` runs the course's own environment while the student stays in the
+    workspace: a bare `course` is not on the PATH, and a bare `uv run` would take the workspace's
+    pyproject.toml for the project (and create a .venv and uv.lock there).
+    """
+    root, folder = root.resolve(), workspace.resolve()
+    project = os.path.relpath(root, folder) if folder.is_relative_to(root) else str(root)
+    command = shlex.join(["uv", "run", "--project", project, "course", *args])
+    return f"cd {shlex.quote(str(workspace))} && {command}"
 
 
 def now_stamp() -> str:

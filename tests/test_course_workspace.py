@@ -10,7 +10,7 @@ import watchfiles
 from typer.testing import CliRunner
 
 from course.cli import app, save_filter, watch_and_regrade
-from course.workspace import catch_up, read_progress, record_score, start
+from course.workspace import catch_up, next_step, read_progress, record_score, start
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -119,3 +119,11 @@ def test_watch_ignores_the_progress_file_every_check_writes(tmp_path: Path) -> N
     assert accepts(watchfiles.Change.modified, str(tmp_path / "app" / "main.py"))
     assert not accepts(watchfiles.Change.modified, str(tmp_path / ".course" / "progress.json"))
     assert not accepts(watchfiles.Change.modified, str(tmp_path / "app" / "__pycache__" / "m.pyc"))
+
+
+def test_next_step_runs_the_course_of_the_root_from_inside_the_workspace(tmp_path: Path) -> None:
+    root = tmp_path / "course"
+    inside = next_step(root / "workspace", root, "check", "00")
+    assert inside == "cd " + str(root / "workspace") + " && uv run --project .. course check 00"
+    outside = next_step(Path(tmp_path / "my work"), root, "check", "00")
+    assert outside == f"cd '{tmp_path}/my work' && uv run --project {root} course check 00"

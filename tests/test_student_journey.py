@@ -1,9 +1,10 @@
-"""A student's lesson with the real snapshots, checkpoints and `course` command, in subprocesses.
+"""A student's way through the course with the real snapshots, checkpoints and `course` command.
 
-`course start 03` → `course check 03` (not yet: below the maximum) → the edits the instructor's
-`course diff 03` shows, applied with `patch` → `course check 03` passes with full marks →
-`course status` shows it. Every hunk of that diff is led by a TODO(03) line of the starter
-(tests/test_snapshots.py (b)), so these are edits at the TODO places only.
+Every command runs in a subprocess, and every next step `course` prints is run exactly as printed,
+from where the student is (`bash -c`): `course start 00` → the printed `course check 00` (not yet)
+→ the edits the instructor's `course diff 00` shows, applied with `patch` → the printed check
+passes with full marks → `course status` shows it. Every hunk of that diff is led by a TODO(00)
+line of the starter (tests/test_snapshots.py (b)), so these are edits at the TODO places only.
 
 `course check --watch` re-grades when a file is saved. Waits are bounded polls with a deadline.
 """
@@ -18,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from child_processes import Output
@@ -26,20 +28,24 @@ from course.files import list_files
 from course.mutation import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSON, LESSON_DIR = "03", ROOT / "lessons" / "03_rate_limiting"
+LESSONS = ROOT / "lessons"
 COMMAND_SECONDS = 300
 WATCH_SECONDS = 120.0
+NEXT_STEP = "Далі: "
 
 
 def course_env() -> dict[str, str]:
-    """This repository's course, and no result of an earlier check reused."""
+    """The course of this repository (where `uv run --project` finds it), no earlier result reused.
+
+    uv may use only the lock file and its cache: the test needs no network.
+    """
     env = {key: value for key, value in os.environ.items() if not key.startswith("COURSE_")}
-    return env | {"COURSE_ROOT": str(ROOT), CACHE_ENV: "off"}
+    return env | {CACHE_ENV: "off", "UV_FROZEN": "1", "UV_OFFLINE": "1", "COLUMNS": "100"}
 
 
-def course(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "course", *args],
+        command,
         cwd=cwd,
         env=course_env(),
         capture_output=True,
@@ -49,8 +55,26 @@ def course(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def course(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "-m", "course", *args], cwd)
+
+
+def as_printed(
+    done: subprocess.CompletedProcess[str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run the next step a `course` command printed, as the student would paste it."""
+    steps = [line for line in done.stdout.splitlines() if line.startswith(NEXT_STEP)]
+    assert len(steps) == 1, done.stdout + done.stderr
+    return run(["bash", "-c", steps[0].removeprefix(NEXT_STEP)], cwd)
+
+
 def files_of(folder: Path) -> dict[str, bytes]:
     return {path: (folder / path).read_bytes() for path in list_files(folder)}
+
+
+def everything_in(folder: Path) -> set[str]:
+    """Every file under `folder`, whatever git or the course would skip (.venv, uv.lock...)."""
+    return {path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()}
 
 
 def score(workspace: Path, lesson: str) -> dict[str, object]:
@@ -58,23 +82,9 @@ def score(workspace: Path, lesson: str) -> dict[str, object]:
     return progress["scores"][lesson]
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("student") / "workspace"
-    started = course("start", LESSON, str(folder), cwd=folder.parent)
-    assert started.returncode == 0, started.stdout + started.stderr
-    return folder
-
-
-def test_start_then_todo_edits_reach_full_marks(workspace: Path, tmp_path: Path) -> None:
-    assert files_of(workspace) == files_of(LESSON_DIR / "starter")
-
-    before = course("check", LESSON, "--path", str(workspace), cwd=tmp_path)
-    assert before.returncode == 1, before.stdout + before.stderr
-    first = score(workspace, LESSON)
-    assert first["passed"] is False and first["score"] < first["max_score"], first
-
-    diff = course("diff", LESSON, cwd=tmp_path)
+def apply_lesson_diff(lesson: str, workspace: Path, cwd: Path) -> None:
+    """The edits the instructor live-codes: `course diff NN` applied with `patch`."""
+    diff = course("diff", lesson, cwd=cwd)
     assert diff.returncode == 0 and diff.stdout.startswith("--- "), diff.stderr
     patched = subprocess.run(
         ["patch", "-p1", "-E", "--no-backup-if-mismatch", "-d", str(workspace)],
@@ -85,14 +95,48 @@ def test_start_then_todo_edits_reach_full_marks(workspace: Path, tmp_path: Path)
         check=False,
     )
     assert patched.returncode == 0, patched.stdout + patched.stderr
-    assert files_of(workspace) == files_of(LESSON_DIR / "solved")
 
-    after = course("check", LESSON, "--path", str(workspace), cwd=tmp_path)
+
+class Started(NamedTuple):
+    here: Path  # where the student typed `course start`
+    workspace: Path
+    done: subprocess.CompletedProcess[str]
+
+
+@pytest.fixture(scope="module")
+def started(tmp_path_factory: pytest.TempPathFactory) -> Started:
+    """`course start 00` in an empty folder, as the student types it."""
+    here = tmp_path_factory.mktemp("student")
+    done = course("start", "00", cwd=here)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return Started(here, here / "workspace", done)
+
+
+@pytest.fixture(scope="module")
+def workspace(started: Started) -> Path:
+    return started.workspace
+
+
+def test_every_printed_next_step_works_from_where_the_student_is(started: Started) -> None:
+    here, workspace = started.here, started.workspace
+    given = {*list_files(LESSONS / "00_overview/starter"), ".course/progress.json"}
+    assert everything_in(workspace) == given
+
+    before = as_printed(started.done, here)
+    assert before.returncode == 1 and "Бали:" in before.stdout, before.stdout + before.stderr
+    first = score(workspace, "00")
+    assert first["passed"] is False and first["score"] < first["max_score"], first
+    # Graded where it stands: nothing written there but the progress file (no .venv, no uv.lock).
+    assert everything_in(workspace) == given
+
+    apply_lesson_diff("00", workspace, here)
+    assert files_of(workspace) == files_of(LESSONS / "00_overview/solved")
+    after = as_printed(started.done, here)
     assert after.returncode == 0, after.stdout + after.stderr
-    final = score(workspace, LESSON)
+    final = score(workspace, "00")
     assert final["passed"] is True and final["score"] == final["max_score"], final
 
-    status = course("status", str(workspace), cwd=tmp_path)
+    status = course("status", "workspace", cwd=here)
     assert status.returncode == 0
     assert f"{final['score']}/{final['max_score']}" in status.stdout, status.stdout
 
