@@ -91,6 +91,11 @@ def _error_entry(error: str) -> dict[str, Any]:
     }
 
 
+def error_report(reason: str) -> dict[str, Any]:
+    """The report of a run that could not grade: GitHub Classroom's format, status `error`."""
+    return {"version": 3, "status": "error", "max_score": 0, "tests": [_error_entry(reason)]}
+
+
 def classroom_report(report: GradeReport) -> dict[str, Any]:
     """GitHub Classroom autograding reporter format; failed regressions score nothing."""
     tests = [_entry(result) for result in report.results]

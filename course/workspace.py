@@ -79,11 +79,17 @@ def _copy(src: Path, dest: Path) -> None:
     write_file(dest, src.read_bytes(), is_executable(src))
 
 
+def _require_snapshot(starter: Path) -> None:
+    if not starter.is_dir():
+        raise WorkspaceError(f"Немає знімка {starter}: спершу виконайте `uv run course build`.")
+
+
 def start(lesson_id: str, starter: Path, dest: Path) -> list[str]:
     """Copy a starter into an empty (or new) folder and record what was given."""
-    if not starter.is_dir():
-        raise WorkspaceError(f"Немає знімка {starter}: спершу виконайте `course build`.")
-    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+    _require_snapshot(starter)
+    if dest.exists() and not dest.is_dir():
+        raise WorkspaceError(f"{dest} — це файл, а потрібна тека.")
+    if dest.exists() and any(dest.iterdir()):
         raise WorkspaceError(f"Тека {dest} не порожня: оберіть іншу або скористайтеся catch-up.")
     files = list_files(starter)
     for path in files:
@@ -127,8 +133,7 @@ def _backup(workspace: Path, path: str, stamp: str) -> Path:
 
 def catch_up(lesson_id: str, starter: Path, workspace: Path, *, force: bool = False) -> CatchUp:
     """Bring a workspace to a lesson's starter without losing the student's edits."""
-    if not starter.is_dir():
-        raise WorkspaceError(f"Немає знімка {starter}: спершу виконайте `course build`.")
+    _require_snapshot(starter)
     progress = read_progress(workspace)
     recorded: dict[str, str] = progress.get("files", {})
     targets = snapshot_hashes(starter)
