@@ -13,7 +13,6 @@ import watchfiles
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.syntax import Syntax
-from rich.table import Table
 
 from course.build import build as build_snapshots
 from course.diff import lesson_diff
@@ -21,7 +20,7 @@ from course.grader import DEFAULT_TIMEOUT, GradeReport, GradingError, grade
 from course.manifest import Lesson, ManifestError, load_manifest
 from course.markers import MarkerError
 from course.paths import CoursePaths
-from course.report import classroom_report, error_report, print_report
+from course.report import classroom_report, error_report, print_report, progress_table
 from course.ukrainian import UkrainianTyper
 from course.workspace import (
     COURSE_DIR,
@@ -283,18 +282,7 @@ def status(
     if not progress_path(_folder(directory, "DIR")).is_file():
         message = f"{directory} — не робоча тека курсу (немає {progress_path(Path())})"
         raise typer.BadParameter(message, param_hint="DIR")
-    progress = read_progress(directory)
-    scores, current = progress.get("scores", {}), progress.get("lesson")
-    table = Table(title=f"Прогрес: {directory}", title_justify="left")
-    for column in ("", "Урок", "Назва", "Час", "Бали", "Перевірено"):
-        table.add_column(column)
-    for lesson in load_manifest().graded:
-        score = scores.get(lesson.id)
-        points = f"{score['score']}/{score['max_score']}" if score else "—"
-        mark = ("✅ " if score["passed"] else "❌ ") if score else ""
-        checked = score["checked_at"] if score else ""
-        pointer = "▶" if lesson.id == current else ""
-        table.add_row(pointer, lesson.id, lesson.title, lesson.time, mark + points, checked)
+    table = progress_table(f"Прогрес: {directory}", read_progress(directory), load_manifest())
     console.print(table)
 
 

@@ -3,14 +3,20 @@ and a --json report written even when grading cannot start."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from course.cli import app
+from course.grader import CheckpointResult, GradeReport
+from course.manifest import load_manifest
+from course.report import print_report, progress_table
 from course.ukrainian import MESSAGES, translate
 from course.workspace import start
 
@@ -126,3 +132,47 @@ def test_json_report_is_written_when_grading_cannot_start(course_root: Path) -> 
     assert code == 2 and "ще немає перевірок" in output
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["status"] == "error" and "ще немає перевірок" in data["tests"][0]["message"]
+
+
+def failed(checkpoint_id: str, title: str, reason: str, hint: str) -> CheckpointResult:
+    result = CheckpointResult(
+        lesson="04", id=checkpoint_id, title=title, points=2, hint=hint, filename="", line_no=1
+    )
+    result.add("failed", {"kind": "assert", "reason": reason}, 0.5)
+    return result
+
+
+def test_results_and_progress_read_whole_at_80_columns(tmp_path: Path) -> None:
+    manifest = load_manifest()
+    results = [
+        failed(
+            "04.2",
+            "Cache-aside: другий запит з Redis, ключ birthdays:{user_id}:{дата}",
+            "Ключі: [] — очікували birthdays:{user_id}:{дата} після першого запиту",
+            "get_or_set_cache: спершу Redis, при промаху — база і запис у кеш з TTL 1 год. "
+            "Ключ містить дату, тож завтра кеш «протухне» сам.",
+        ),
+        failed(
+            "04.4",
+            "Logout кладе refresh-токен у blacklist",
+            "Logout: 404",
+            "POST /auth/logout {refresh_token} з access-токеном → 204; jti токена — у Redis з TTL "
+            "до кінця його життя; /auth/refresh з ним → 401 'Token has been revoked'.",
+        ),
+    ]
+    report = GradeReport(lesson=manifest.get("04"), results=results, regressions=[], errors=[])
+    progress = {"lesson": "04", "scores": {"04": {"score": 0, "max_score": 12, "passed": False}}}
+    progress["scores"]["04"]["checked_at"] = "2026-12-02T09:41:00+00:00"
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    print_report(console, report)
+    console.print(progress_table("Прогрес", progress, manifest))
+    output = console.file.getvalue()  # type: ignore[attr-defined]
+
+    assert max(len(line) for line in output.splitlines()) <= 80
+    assert "…" not in output  # nothing cut off
+    words = set(output.replace("│", " ").split())
+    for result in results:
+        for text in (result.title, result.reason, result.hint):
+            assert set(text.split()) <= words, text  # each word whole, wrapped between words
+    checked = datetime.fromisoformat("2026-12-02T09:41:00+00:00").astimezone()
+    assert checked.strftime("%d.%m %H:%M") in output

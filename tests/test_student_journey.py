@@ -40,7 +40,7 @@ def course_env() -> dict[str, str]:
     uv may use only the lock file and its cache: the test needs no network.
     """
     env = {key: value for key, value in os.environ.items() if not key.startswith("COURSE_")}
-    return env | {CACHE_ENV: "off", "UV_FROZEN": "1", "UV_OFFLINE": "1", "COLUMNS": "100"}
+    return env | {CACHE_ENV: "off", "UV_FROZEN": "1", "UV_OFFLINE": "1", "COLUMNS": "80"}
 
 
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
