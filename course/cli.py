@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.syntax import Syntax
 
 from course.build import build as build_snapshots
-from course.diff import lesson_diff
+from course.diff import file_diff, lesson_diff
 from course.grader import DEFAULT_TIMEOUT, GradeReport, GradingError, grade
 from course.manifest import Lesson, ManifestError, load_manifest
 from course.markers import MarkerError
@@ -27,6 +27,7 @@ from course.workspace import (
     WorkspaceError,
     catch_up,
     next_step,
+    passed_snapshots,
     progress_path,
     read_progress,
     record_score,
@@ -153,26 +154,51 @@ def catch_up_command(
 ) -> None:
     """Підтягнути робочу теку до стартового коду уроку NN, зберігши вашу роботу."""
     chosen, paths = _lesson(lesson), CoursePaths.default()
-    _folder(directory, "DIR")
+    starter = paths.lessons / chosen.name / "starter"
+    passed = passed_snapshots(paths.lessons, _lessons_passed(chosen, _folder(directory, "DIR")))
     try:
-        result = catch_up(
-            chosen.id, paths.lessons / chosen.name / "starter", directory, force=force
-        )
+        result = catch_up(chosen.id, starter, directory, passed=passed, force=force)
     except WorkspaceError as exc:
         raise _fail(str(exc)) from exc
     labelled = [("додано", result.added), ("оновлено", result.updated)]
-    for label, paths in [*labelled, ("видалено", result.removed)]:
-        for path in paths:
+    for label, files in [*labelled, ("видалено", result.removed)]:
+        for path in files:
             console.print(f"{label}: {path}", highlight=False)
     if result.backup:
         console.print(f"Ваші версії збережено в {result.backup}", highlight=False)
     if result.conflicts:
-        console.print("[yellow]Ви змінювали ці файли, тож їх не чіпали (--force замінить):[/]")
-        for path in result.conflicts:
-            console.print(f"  конфлікт: {path}", highlight=False)
+        _print_conflicts(result.conflicts, starter, directory)
         raise typer.Exit(1)
     console.print(f"Теку {directory} підтягнуто до уроку {chosen.id}.", highlight=False)
     _print_next_step(directory, paths.root, chosen)
+
+
+def _lessons_passed(target: Lesson, directory: Path) -> list[str]:
+    """The lessons whose snapshots the student has had: those before `target` and up to the
+    lesson the workspace is at (a catch-up may also go back)."""
+    manifest = load_manifest()
+    current = manifest.order.get(str(read_progress(directory).get("lesson")), -1)
+    last = max(target.ordinal - 1, current)
+    return [lesson.name for lesson in manifest.lessons if lesson.ordinal <= last]
+
+
+def _print_conflicts(conflicts: list[str], starter: Path, directory: Path) -> None:
+    console.print(
+        "[yellow]Ці файли ви змінювали, тож їх не чіпали (--force замінить, зберігши копію). "
+        "Що у вас інакше, ніж у новому стартовому коді:[/]"
+    )
+    for path in conflicts:
+        console.print(f"  конфлікт: {path}", highlight=False)
+    _print_diff(
+        "".join(file_diff(path, starter, directory, ("starter", "ваше")) for path in conflicts)
+    )
+
+
+def _print_diff(text: str) -> None:
+    if console.is_terminal:
+        console.print(Syntax(text, "diff", theme="ansi_dark", word_wrap=True))
+    else:
+        typer.echo(text, nl=False)
 
 
 @app.command()
@@ -182,11 +208,7 @@ def diff(lesson: LessonArg) -> None:
     folder = CoursePaths.default().lessons / chosen.name
     if not (folder / "starter").is_dir():
         raise _fail(f"Немає знімків у {folder}: виконайте `uv run course build`")
-    text = lesson_diff(folder / "starter", folder / "solved")
-    if console.is_terminal:
-        console.print(Syntax(text, "diff", theme="ansi_dark", word_wrap=True))
-    else:
-        typer.echo(text, nl=False)
+    _print_diff(lesson_diff(folder / "starter", folder / "solved"))
 
 
 def _grade(lesson: Lesson, path: Path, timeout: float) -> GradeReport:

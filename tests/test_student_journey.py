@@ -3,8 +3,10 @@
 Every command runs in a subprocess, and every next step `course` prints is run exactly as printed,
 from where the student is (`bash -c`): `course start 00` → the printed `course check 00` (not yet)
 → the edits the instructor's `course diff 00` shows, applied with `patch` → the printed check
-passes with full marks → `course status` shows it. Every hunk of that diff is led by a TODO(00)
-line of the starter (tests/test_snapshots.py (b)), so these are edits at the TODO places only.
+passes with full marks → `course catch-up 04` (01-03 skipped: the finished files are the course's,
+none is kept) → the printed `course check 04`: its own TODOs open, lessons 00-03 green, readable
+at 80 columns → `course status` shows both. Every hunk of the diff is led by a TODO(00) line of
+the starter (tests/test_snapshots.py (b)), so these are edits at the TODO places only.
 
 `course check --watch` re-grades when a file is saved. Waits are bounded polls with a deadline.
 """
@@ -117,7 +119,7 @@ def workspace(started: Started) -> Path:
     return started.workspace
 
 
-def test_every_printed_next_step_works_from_where_the_student_is(started: Started) -> None:
+def test_the_way_from_lesson_00_to_04(started: Started) -> None:
     here, workspace = started.here, started.workspace
     given = {*list_files(LESSONS / "00_overview/starter"), ".course/progress.json"}
     assert everything_in(workspace) == given
@@ -136,9 +138,21 @@ def test_every_printed_next_step_works_from_where_the_student_is(started: Starte
     final = score(workspace, "00")
     assert final["passed"] is True and final["score"] == final["max_score"], final
 
+    # Lessons 01-03 missed: every finished file is what solved(00) gave, none is kept.
+    caught_up = course("catch-up", "04", "workspace", cwd=here)
+    assert caught_up.returncode == 0, caught_up.stdout + caught_up.stderr
+    assert "конфлікт" not in caught_up.stdout
+    assert files_of(workspace) == files_of(LESSONS / "04_redis_caching/starter")
+    checked = as_printed(caught_up, here)
+    assert checked.returncode == 1, checked.stdout + checked.stderr  # 04's own TODOs are open
+    assert "Попередні уроки: усі" in checked.stdout and "Регресії" not in checked.stdout
+    lines = checked.stdout.splitlines()  # COLUMNS=80: wrapped between words, nothing cut off
+    assert max(map(len, lines)) <= 80 and "…" not in checked.stdout, checked.stdout
+
     status = course("status", "workspace", cwd=here)
     assert status.returncode == 0
     assert f"{final['score']}/{final['max_score']}" in status.stdout, status.stdout
+    assert f"0/{score(workspace, '04')['max_score']}" in status.stdout, status.stdout
 
 
 @pytest.fixture
