@@ -17,6 +17,7 @@ from rich.syntax import Syntax
 from course.build import build as build_snapshots
 from course.diff import file_diff, lesson_diff
 from course.grader import DEFAULT_TIMEOUT, GradeReport, GradingError, grade
+from course.interrupt import children_die_on_interrupt
 from course.manifest import Lesson, ManifestError, load_manifest
 from course.markers import MarkerError
 from course.paths import CoursePaths
@@ -44,6 +45,7 @@ console = Console()
 LessonArg = Annotated[
     str, typer.Argument(metavar="NN", help="Урок: 00…08 (для check ще й homework).")
 ]
+INTERRUPTED = "Перевірку перервано (Ctrl+C)."
 WorkspaceArg = Annotated[Path, typer.Argument(metavar="DIR", help="Робоча тека.")]
 
 
@@ -290,10 +292,18 @@ def check(
     def run_once() -> int:
         return _check_once(chosen, folder, json_file, seconds)
 
-    if not watch:
-        raise typer.Exit(run_once())
-    saves = watchfiles.watch(folder, watch_filter=save_filter(), raise_interrupt=False)
-    raise typer.Exit(watch_and_regrade(folder, run_once, saves))
+    try:
+        with children_die_on_interrupt():
+            if not watch:
+                code = run_once()
+            else:
+                saves = watchfiles.watch(folder, watch_filter=save_filter())
+                code = watch_and_regrade(folder, run_once, saves)
+    except KeyboardInterrupt:
+        _write_report(json_file, error_report(INTERRUPTED))
+        console.print(f"[yellow]{INTERRUPTED}[/]", highlight=False)
+        raise typer.Exit(130) from None
+    raise typer.Exit(code)
 
 
 @app.command()

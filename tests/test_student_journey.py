@@ -13,8 +13,10 @@ the starter (tests/test_snapshots.py (b)), so these are edits at the TODO places
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,10 +25,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+import psutil
 import pytest
 from child_processes import Output
 
 from course.files import list_files
+from course.grader import SHARDS
 from course.mutation import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,3 +198,82 @@ def test_watch_regrades_after_a_save(
             (workspace / "notes.md").write_text(f"save {saved}\n", encoding="utf-8")
         time.sleep(0.5)  # the poll interval of a bounded loop, not a fixed wait
     assert output.count("Стежу за змінами") >= 1
+
+
+def grading_processes(pid: int) -> list[psutil.Process]:
+    with contextlib.suppress(psutil.Error):
+        children = psutil.Process(pid).children(recursive=True)
+        return [child for child in children if "course.grader_plugin" in child.cmdline()]
+    return []
+
+
+def results_written(temp: Path) -> bool:
+    files = temp.glob("course-check-*/shard*/results.jsonl")
+    return any('"event": "result"' in path.read_text(encoding="utf-8") for path in files)
+
+
+def is_gone(process: psutil.Process) -> bool:
+    with contextlib.suppress(psutil.Error):
+        return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    return True
+
+
+HANG = "import time\n\nwhile True:  # the student's code hangs at import\n    time.sleep(0.05)\n"
+
+
+@pytest.fixture(params=["checkpoints running", "the code hangs"])
+def interrupted(
+    request: pytest.FixtureRequest, workspace: Path, tmp_path: Path
+) -> tuple[str, Path]:
+    """A copy to grade at the moment of the Ctrl-C: the real workspace mid-grade, or one whose
+    code hangs (with a 10-minute limit per checkpoint only Ctrl-C can end that grading)."""
+    if request.param == "checkpoints running":
+        return request.param, workspace
+    copy = tmp_path / "hanging"
+    shutil.copytree(workspace, copy)
+    main = copy / "app" / "main.py"
+    main.write_text(HANG + main.read_text(encoding="utf-8"), encoding="utf-8")
+    return request.param, copy
+
+
+def test_ctrl_c_stops_the_grading_at_once_and_cleanly(
+    interrupted: tuple[str, Path], tmp_path: Path
+) -> None:
+    moment, copy = interrupted
+    temp, report = tmp_path / "tmp", tmp_path / "report.json"
+    temp.mkdir()
+    command = [sys.executable, "-m", "course", "check", "04", "--path", str(copy)]
+    process = subprocess.Popen(
+        [*command, "--json", str(report), "--timeout", "600"],
+        cwd=tmp_path,
+        env=course_env() | {"TMPDIR": str(temp)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # a terminal's foreground group: Ctrl-C goes to all of it
+    )
+    assert process.stdout is not None
+    output, graders = Output(process.stdout), []
+    try:
+        deadline = time.monotonic() + WATCH_SECONDS
+        while len(graders) < SHARDS or (moment != "the code hangs" and not results_written(temp)):
+            assert process.poll() is None, output.text()
+            assert time.monotonic() < deadline, f"no grading to interrupt:\n{output.text()}"
+            time.sleep(0.05)  # the poll interval of a bounded loop, not a fixed wait
+            graders = grading_processes(process.pid)
+        os.killpg(process.pid, signal.SIGINT)
+        os.killpg(process.pid, signal.SIGINT)  # impatient: a second one mid clean-up
+        assert process.wait(timeout=60) == 130, output.text()
+        left_behind = [grader for grader in graders if not is_gone(grader)]
+    finally:
+        for leftover in [process, *graders]:
+            with contextlib.suppress(psutil.Error, ProcessLookupError):
+                os.killpg(leftover.pid, signal.SIGKILL)
+        process.wait()
+    text = output.text()
+    assert "Перевірку перервано" in text and "Traceback" not in text, text
+    assert not left_behind, left_behind  # nothing grades on after `course` exited
+    assert not list(temp.glob("course-check-*")), list(temp.iterdir())  # temp folders removed
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["status"] == "error" and "перервано" in data["tests"][0]["message"]
