@@ -22,13 +22,18 @@ REAP_INTERVAL = 0.05  # seconds between sweeps, while the interrupted grading un
 def kill_descendants() -> None:
     """SIGKILL every process below this one, with the process groups they lead (their children,
     even those already re-parented away from us)."""
-    own_group = os.getpgid(0)
     for child in psutil.Process().children(recursive=True):
         with contextlib.suppress(psutil.Error, OSError):
-            group = os.getpgid(child.pid)
-            if group == child.pid and group != own_group:
-                os.killpg(group, signal.SIGKILL)
+            _kill_group_it_leads(child.pid)
             child.kill()
+
+
+def _kill_group_it_leads(pid: int) -> None:
+    if not hasattr(os, "killpg"):  # Windows: no process groups to kill
+        return
+    group = os.getpgid(pid)
+    if group == pid and group != os.getpgid(0):
+        os.killpg(group, signal.SIGKILL)
 
 
 class _Reaper:
