@@ -15,13 +15,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.syntax import Syntax
 
 from course.build import build as build_snapshots
+from course.checklist import DEFAULT_URL, checklist
 from course.diff import file_diff, lesson_diff
 from course.grader import DEFAULT_TIMEOUT, GradeReport, GradingError, grade
 from course.interrupt import children_die_on_interrupt
 from course.manifest import Lesson, ManifestError, load_manifest
 from course.markers import MarkerError
 from course.paths import CoursePaths
-from course.report import classroom_report, error_report, print_report, progress_table
+from course.report import (
+    checklist_table,
+    classroom_report,
+    error_report,
+    print_report,
+    progress_table,
+)
 from course.ukrainian import UkrainianTyper
 from course.workspace import (
     COURSE_DIR,
@@ -316,6 +323,17 @@ def status(
         raise typer.BadParameter(message, param_hint="DIR")
     table = progress_table(f"Прогрес: {directory}", read_progress(directory), load_manifest())
     console.print(table)
+
+
+@app.command("checklist")
+def checklist_command(
+    directory: WorkspaceArg = Path("."),
+    url: Annotated[str, typer.Option(help="Адреса запущеного стека.")] = DEFAULT_URL,
+) -> None:
+    """Домашнє завдання, рівень 1: перевірити, що можна (стек, Swagger, звіт покриття)."""
+    items = checklist(_folder(directory, "DIR"), url)
+    console.print(checklist_table(items))
+    raise typer.Exit(1 if any(item.verified is False for item in items) else 0)
 
 
 @app.command()

@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from course.checklist import Item
 from course.grader import CheckpointResult, GradeReport
 from course.manifest import Manifest
 
@@ -135,4 +136,18 @@ def progress_table(title: str, progress: dict[str, Any], manifest: Manifest) -> 
         checked = _when(score["checked_at"]) if score else ""
         pointer = "▶" if lesson.id == current else ""
         table.add_row(pointer, lesson.id, lesson.title, lesson.time, mark + points, checked)
+    return table
+
+
+def checklist_table(items: list[Item]) -> Table:
+    """`course checklist`: ✅ verified, ❌ not (with what to do), ☐ for the student to tick off."""
+    table = Table(title="Домашнє завдання · рівень 1", title_justify="left", show_lines=True)
+    table.add_column("№", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("Завдання і що перевірено", ratio=1, overflow="fold")
+    for number, item in enumerate(items, start=1):
+        mark = {True: PASS_MARK, False: FAIL_MARK, None: "☐"}[item.verified]
+        text = Text(item.task, style="bold")
+        text.append(f"\n{item.detail}", style="red" if item.verified is False else "")
+        table.add_row(str(number), mark, text)
     return table

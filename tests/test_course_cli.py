@@ -60,7 +60,7 @@ def bad_arguments(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "catch-up of nothing": (["catch-up", "01", missing], f"теки {missing} немає"),
         "start into a file": (["start", "00", a_file], "це файл, а потрібна тека"),
         "homework snapshots": (["start", "homework"], "у домашнього завдання немає знімків"),
-        "unknown command": (["chek"], "Немає команди 'chek'. Можливо, 'check'?"),
+        "unknown command": (["chek"], "Немає команди 'chek'. Можливо, 'check'"),
         "unknown option": (["check", "00", "--bogus"], "Немає параметра --bogus"),
         "option without value": (["check", "00", "--json"], "'--json' потребує значення"),
         "extra argument": (["status", ".", "more"], "Зайві аргументи: more"),
