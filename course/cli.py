@@ -79,6 +79,15 @@ def _folder(path: Path, hint: str) -> Path:
     return path
 
 
+def _student_folder(path: Path) -> Path:
+    """The copy to grade; the course's own root is refused (a `course check` typed there)."""
+    folder = _folder(path, "'--path'")
+    if folder.resolve() == CoursePaths.default().root:
+        message = f"{path} — це корінь курсу, а не ваша робоча тека: додайте --path workspace"
+        raise typer.BadParameter(message, param_hint="'--path'")
+    return folder
+
+
 def _seconds(raw: str) -> float:
     try:
         value = float(raw)
@@ -291,7 +300,7 @@ def check(
     json_file = _report_target(json_file)
     try:
         chosen = _lesson(lesson, allow_homework=True)
-        folder, seconds = _folder(path, "'--path'"), _seconds(timeout)
+        folder, seconds = _student_folder(path), _seconds(timeout)
     except typer.BadParameter as exc:  # the report says why there is no grade
         _write_report(json_file, error_report(f"{exc.param_hint}: {exc.message}"))
         raise

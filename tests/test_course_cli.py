@@ -53,6 +53,7 @@ def bad_arguments(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "zero timeout": (["check", "00", "--timeout", "0"], "більше за 0, а не '0'"),
         "negative timeout": (["check", "00", "--timeout", "-5"], "більше за 0, а не '-5'"),
         "not a number": (["check", "00", "--timeout", "abc"], "більше за 0, а не 'abc'"),
+        "the course itself": (["check", "00", "--path", str(tmp / "course")], "корінь курсу"),
         "json nowhere": (["check", "00", "--json", f"{missing}/r.json"], "нікуди записати"),
         "status of nothing": (["status", missing], f"теки {missing} немає"),
         "status of a file": (["status", a_file], "це файл"),
