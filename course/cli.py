@@ -1,4 +1,4 @@
-"""The `course` command: build, start, catch-up, diff, check, status, demo."""
+"""The `course` command: build, start, catch-up, diff, check, status, checklist, demo."""
 
 from __future__ import annotations
 
@@ -52,8 +52,8 @@ console = Console()
 LessonArg = Annotated[
     str, typer.Argument(metavar="NN", help="Урок: 00…08 (для check ще й homework).")
 ]
-INTERRUPTED = "Перевірку перервано (Ctrl+C)."
 WorkspaceArg = Annotated[Path, typer.Argument(metavar="DIR", help="Робоча тека.")]
+INTERRUPTED = "Перевірку перервано (Ctrl+C)."
 
 
 def _lesson(key: str, *, allow_homework: bool = False) -> Lesson:
@@ -114,7 +114,7 @@ def _write_report(json_file: Path | None, data: dict[str, object]) -> None:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[bold red]{message}[/]", highlight=False)
+    console.print(message, style="bold red", markup=False, highlight=False)
     return typer.Exit(code)
 
 
@@ -257,7 +257,7 @@ def _check_once(lesson: Lesson, path: Path, json_file: Path | None, timeout: flo
         report = _grade(lesson, path, timeout)
     except GradingError as exc:
         _write_report(json_file, error_report(str(exc)))
-        console.print(f"[bold red]{exc}[/]", highlight=False)
+        console.print(str(exc), style="bold red", markup=False, highlight=False)
         return 2
     print_report(console, report)
     _write_report(json_file, classroom_report(report))
@@ -317,7 +317,7 @@ def check(
                 code = watch_and_regrade(folder, run_once, saves)
     except KeyboardInterrupt:
         _write_report(json_file, error_report(INTERRUPTED))
-        console.print(f"[yellow]{INTERRUPTED}[/]", highlight=False)
+        console.print(INTERRUPTED, style="yellow", highlight=False)
         raise typer.Exit(130) from None
     raise typer.Exit(code)
 
