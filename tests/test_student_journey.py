@@ -5,10 +5,13 @@ from where the student is (`bash -c`): `course start 00` → the printed `course
 → the edits the instructor's `course diff 00` shows, applied with `patch` → the printed check
 passes with full marks → `course catch-up 04` (01-03 skipped: the finished files are the course's,
 none is kept) → the printed `course check 04`: its own TODOs open, lessons 00-03 green, readable
-at 80 columns → `course status` shows both. Every hunk of the diff is led by a TODO(00) line of
-the starter (tests/test_snapshots.py (b)), so these are edits at the TODO places only.
+at 80 columns → `course status` shows both → `course checklist` (homework level 1). Every hunk
+of the diff is led by a TODO(00) line of the starter (tests/test_snapshots.py (b)), so these are
+edits at the TODO places only.
 
-`course check --watch` re-grades when a file is saved. Waits are bounded polls with a deadline.
+Ctrl-C mid-grade (and during a hang) stops everything at once: exit 130, no traceback, no process
+left behind. `course check --watch` re-grades when a file is saved. Waits are bounded polls with
+a deadline.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import NamedTuple
 
 import psutil
 import pytest
-from child_processes import Output
+from child_processes import Output, free_port
 
 from course.files import list_files
 from course.grader import SHARDS
@@ -157,6 +160,11 @@ def test_the_way_from_lesson_00_to_04(started: Started) -> None:
     assert status.returncode == 0
     assert f"{final['score']}/{final['max_score']}" in status.stdout, status.stdout
     assert f"0/{score(workspace, '04')['max_score']}" in status.stdout, status.stdout
+
+    # The homework's level 1: no stack running here, no coverage report yet.
+    silent = f"http://127.0.0.1:{free_port()}"
+    homework = course("checklist", "workspace", "--url", silent, cwd=here)
+    assert homework.returncode == 1 and "docker-compose up" in homework.stdout, homework.stdout
 
 
 @pytest.fixture
