@@ -1,8 +1,9 @@
-"""The `course` command: build, start, catch-up, diff, check, status, demo, docs."""
+"""The `course` command: build, start, catch-up, diff, check, status, checklist, demo, docs."""
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated
@@ -12,123 +13,220 @@ import watchfiles
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.syntax import Syntax
-from rich.table import Table
 
 from course.build import build as build_snapshots
-from course.diff import lesson_diff
+from course.checklist import DEFAULT_URL, checklist
+from course.diff import file_diff, lesson_diff
 from course.grader import DEFAULT_TIMEOUT, GradeReport, GradingError, grade
+from course.interrupt import children_die_on_interrupt
 from course.manifest import Lesson, ManifestError, load_manifest
 from course.markers import MarkerError
 from course.paths import CoursePaths
-from course.report import classroom_report, print_report
+from course.report import (
+    checklist_table,
+    classroom_report,
+    error_report,
+    print_report,
+    progress_table,
+)
+from course.ukrainian import UkrainianTyper
 from course.workspace import (
     COURSE_DIR,
     WorkspaceError,
     catch_up,
+    next_step,
+    passed_snapshots,
+    progress_path,
     read_progress,
     record_score,
     start,
 )
 
-app = typer.Typer(
-    help="Module 14 course tooling: snapshots, workspaces, grading, the demo.",
+app = UkrainianTyper(
+    help="Інструменти курсу Module 14: знімки уроків, робочі теки, перевірка, демо.",
     no_args_is_help=True,
     add_completion=False,
 )
 console = Console()
 
-LessonArg = Annotated[str, typer.Argument(help="Lesson id: 00..08 (or `homework` for check).")]
+LessonArg = Annotated[
+    str, typer.Argument(metavar="NN", help="Урок: 00…08 (для check ще й homework).")
+]
+WorkspaceArg = Annotated[Path, typer.Argument(metavar="DIR", help="Робоча тека.")]
+INTERRUPTED = "Перевірку перервано (Ctrl+C)."
 
 
 def _lesson(key: str, *, allow_homework: bool = False) -> Lesson:
+    manifest = load_manifest()
     try:
-        lesson = load_manifest().get(key)
+        lesson = manifest.get(key)
     except ManifestError as exc:
-        raise typer.BadParameter(str(exc)) from exc
+        known = ", ".join(
+            item.id for item in manifest.graded if allow_homework or item in manifest.lessons
+        )
+        raise typer.BadParameter(f"невідомий урок {key!r}; є: {known}", param_hint="NN") from exc
     if lesson.is_homework and not allow_homework:
-        raise typer.BadParameter("the homework has no snapshots")
+        raise typer.BadParameter("у домашнього завдання немає знімків", param_hint="NN")
     return lesson
 
 
+def _folder(path: Path, hint: str) -> Path:
+    """A folder the student named; a missing one or a file is refused (exit 2)."""
+    if not path.exists():
+        raise typer.BadParameter(f"теки {path} немає", param_hint=hint)
+    if not path.is_dir():
+        raise typer.BadParameter(f"{path} — це файл, а потрібна тека", param_hint=hint)
+    return path
+
+
+def _student_folder(path: Path) -> Path:
+    """The copy to grade; the course's own root is refused (a `course check` typed there)."""
+    folder = _folder(path, "'--path'")
+    if folder.resolve() == CoursePaths.default().root:
+        message = f"{path} — це корінь курсу, а не ваша робоча тека: додайте --path workspace"
+        raise typer.BadParameter(message, param_hint="'--path'")
+    return folder
+
+
+def _seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        message = f"потрібне число секунд, більше за 0, а не {raw!r}"
+        raise typer.BadParameter(message, param_hint="'--timeout'")
+    return value
+
+
+def _report_target(json_file: Path | None) -> Path | None:
+    """Where --json goes: its folder must exist, so the report of every run can be written."""
+    if json_file is not None and not json_file.parent.is_dir():
+        message = f"теки {json_file.parent} немає, звіт {json_file.name} нікуди записати"
+        raise typer.BadParameter(message, param_hint="'--json'")
+    return json_file
+
+
+def _write_report(json_file: Path | None, data: dict[str, object]) -> None:
+    if json_file is not None:
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+        json_file.write_text(text + "\n", encoding="utf-8")
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[bold red]{message}[/]", highlight=False)
+    console.print(message, style="bold red", markup=False, highlight=False)
     return typer.Exit(code)
 
 
 @app.command()
 def build(
-    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if stale.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Нічого не писати; код 1, якщо знімки застарілі.")
+    ] = False,
 ) -> None:
-    """Generate lessons/NN_name/{starter,solved}/ from solution/."""
+    """Згенерувати lessons/NN_name/{starter,solved}/ із solution/."""
     paths = CoursePaths.default()
     try:
         problems = build_snapshots(paths.source, paths.lessons, load_manifest(), write=not check)
     except MarkerError as exc:
-        raise _fail(f"marker error: {exc}") from exc
+        raise _fail(f"Помилка маркерів: {exc}") from exc
     if check and problems:
         for line in problems.lines():
             typer.echo(line)
-        raise _fail(f"{len(problems.lines())} snapshot file(s) out of date: run `course build`", 1)
-    verb = "OK: snapshots match solution/" if check else "Built snapshots"
-    changed = "" if check else f" ({len(problems.lines())} file(s) written or removed)"
-    typer.echo(f"{verb} in {paths.lessons}{changed}")
+        stale = len(problems.lines())
+        raise _fail(f"Застарілих файлів у знімках: {stale}; виконайте `uv run course build`", 1)
+    if check:
+        typer.echo(f"OK: знімки в {paths.lessons} відповідають solution/")
+    else:
+        changed = len(problems.lines())
+        typer.echo(f"Знімки записано в {paths.lessons} (записано чи видалено файлів: {changed})")
 
 
 @app.command("start")
 def start_command(
     lesson: LessonArg,
-    directory: Annotated[Path, typer.Argument(help="Workspace folder.")] = Path("workspace"),
+    directory: WorkspaceArg = Path("workspace"),
 ) -> None:
-    """Copy lesson NN's starter into an empty workspace folder."""
-    chosen = _lesson(lesson)
-    starter = CoursePaths.default().lessons / chosen.name / "starter"
+    """Скопіювати стартовий код уроку NN у порожню робочу теку."""
+    chosen, paths = _lesson(lesson), CoursePaths.default()
     try:
-        files = start(chosen.id, starter, directory)
+        files = start(chosen.id, paths.lessons / chosen.name / "starter", directory)
     except WorkspaceError as exc:
         raise _fail(str(exc)) from exc
     console.print(f"Урок {chosen.id} · {chosen.title}: {len(files)} файлів у {directory}")
-    console.print(f"Далі: cd {directory} && course check {chosen.id}", highlight=False)
+    _print_next_step(directory, paths.root, chosen)
+
+
+def _print_next_step(directory: Path, root: Path, lesson: Lesson) -> None:
+    command = next_step(directory, root, "check", lesson.id)
+    console.print(f"Далі: {command}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("catch-up")
 def catch_up_command(
     lesson: LessonArg,
-    directory: Annotated[Path, typer.Argument(help="Workspace folder.")] = Path("workspace"),
-    force: Annotated[bool, typer.Option(help="Overwrite edited files (backed up first).")] = False,
+    directory: WorkspaceArg = Path("workspace"),
+    force: Annotated[
+        bool, typer.Option(help="Замінити й змінені вами файли (спершу зберігши копію).")
+    ] = False,
 ) -> None:
-    """Bring a workspace to lesson NN's starter, keeping files the student edited."""
-    chosen = _lesson(lesson)
-    starter = CoursePaths.default().lessons / chosen.name / "starter"
+    """Підтягнути робочу теку до стартового коду уроку NN, зберігши вашу роботу."""
+    chosen, paths = _lesson(lesson), CoursePaths.default()
+    starter = paths.lessons / chosen.name / "starter"
+    passed = passed_snapshots(paths.lessons, _lessons_passed(chosen, _folder(directory, "DIR")))
     try:
-        result = catch_up(chosen.id, starter, directory, force=force)
+        result = catch_up(chosen.id, starter, directory, passed=passed, force=force)
     except WorkspaceError as exc:
         raise _fail(str(exc)) from exc
     labelled = [("додано", result.added), ("оновлено", result.updated)]
-    for label, paths in [*labelled, ("видалено", result.removed)]:
-        for path in paths:
+    for label, files in [*labelled, ("видалено", result.removed)]:
+        for path in files:
             console.print(f"{label}: {path}", highlight=False)
     if result.backup:
         console.print(f"Ваші версії збережено в {result.backup}", highlight=False)
     if result.conflicts:
-        console.print("[yellow]Ви змінювали ці файли, тож їх не чіпали (--force замінить):[/]")
-        for path in result.conflicts:
-            console.print(f"  конфлікт: {path}", highlight=False)
+        _print_conflicts(result.conflicts, starter, directory)
         raise typer.Exit(1)
     console.print(f"Теку {directory} підтягнуто до уроку {chosen.id}.", highlight=False)
+    _print_next_step(directory, paths.root, chosen)
 
 
-@app.command()
-def diff(lesson: LessonArg) -> None:
-    """Print the unified diff starter(NN) -> solved(NN)."""
-    chosen = _lesson(lesson)
-    folder = CoursePaths.default().lessons / chosen.name
-    if not (folder / "starter").is_dir():
-        raise _fail(f"no snapshots in {folder}: run `course build`")
-    text = lesson_diff(folder / "starter", folder / "solved")
+def _lessons_passed(target: Lesson, directory: Path) -> list[str]:
+    """The lessons whose snapshots the student has had: those before `target` and up to the
+    lesson the workspace is at (a catch-up may also go back)."""
+    manifest = load_manifest()
+    current = manifest.order.get(str(read_progress(directory).get("lesson")), -1)
+    last = max(target.ordinal - 1, current)
+    return [lesson.name for lesson in manifest.lessons if lesson.ordinal <= last]
+
+
+def _print_conflicts(conflicts: list[str], starter: Path, directory: Path) -> None:
+    console.print(
+        "[yellow]Ці файли ви змінювали, тож їх не чіпали (--force замінить, зберігши копію). "
+        "Що у вас інакше, ніж у новому стартовому коді:[/]"
+    )
+    for path in conflicts:
+        console.print(f"  конфлікт: {path}", highlight=False)
+    _print_diff(
+        "".join(file_diff(path, starter, directory, ("starter", "ваше")) for path in conflicts)
+    )
+
+
+def _print_diff(text: str) -> None:
     if console.is_terminal:
         console.print(Syntax(text, "diff", theme="ansi_dark", word_wrap=True))
     else:
         typer.echo(text, nl=False)
+
+
+@app.command()
+def diff(lesson: LessonArg) -> None:
+    """Показати різницю між стартовим і готовим кодом уроку NN."""
+    chosen = _lesson(lesson)
+    folder = CoursePaths.default().lessons / chosen.name
+    if not (folder / "starter").is_dir():
+        raise _fail(f"Немає знімків у {folder}: виконайте `uv run course build`")
+    _print_diff(lesson_diff(folder / "starter", folder / "solved"))
 
 
 def _grade(lesson: Lesson, path: Path, timeout: float) -> GradeReport:
@@ -158,12 +256,11 @@ def _check_once(lesson: Lesson, path: Path, json_file: Path | None, timeout: flo
     try:
         report = _grade(lesson, path, timeout)
     except GradingError as exc:
-        console.print(f"[bold red]{exc}[/]", highlight=False)
+        _write_report(json_file, error_report(str(exc)))
+        console.print(str(exc), style="bold red", markup=False, highlight=False)
         return 2
     print_report(console, report)
-    if json_file is not None:
-        data = json.dumps(classroom_report(report), ensure_ascii=False, indent=2)
-        json_file.write_text(data + "\n", encoding="utf-8")
+    _write_report(json_file, classroom_report(report))
     record_score(path, lesson.id, report.score, report.max_score, report.passed)
     return 0 if report.passed else 1
 
@@ -189,52 +286,74 @@ def watch_and_regrade(path: Path, run_once: Callable[[], int], saves: Iterable[o
 @app.command()
 def check(
     lesson: LessonArg,
-    path: Annotated[Path, typer.Option(help="The copy to grade.")] = Path("."),
+    path: Annotated[Path, typer.Option(metavar="DIR", help="Тека, яку перевірити.")] = Path("."),
     json_file: Annotated[
-        Path | None, typer.Option("--json", help="Write a GitHub Classroom report.")
+        Path | None,
+        typer.Option("--json", metavar="FILE", help="Записати звіт для GitHub Classroom."),
     ] = None,
-    watch: Annotated[bool, typer.Option(help="Re-grade on every save.")] = False,
-    timeout: Annotated[float, typer.Option(help="Seconds per checkpoint.")] = DEFAULT_TIMEOUT,
+    watch: Annotated[bool, typer.Option(help="Перевіряти знову після кожного збереження.")] = False,
+    timeout: Annotated[
+        str, typer.Option(metavar="СЕК", help="Ліміт часу на одну перевірку, секунд.")
+    ] = f"{DEFAULT_TIMEOUT:g}",
 ) -> None:
-    """Grade a copy against lesson NN's checkpoints (and re-check earlier lessons)."""
-    chosen = _lesson(lesson, allow_homework=True)
+    """Перевірити теку перевірками уроку NN (і знову — попередніх уроків)."""
+    json_file = _report_target(json_file)
+    try:
+        chosen = _lesson(lesson, allow_homework=True)
+        folder, seconds = _student_folder(path), _seconds(timeout)
+    except typer.BadParameter as exc:  # the report says why there is no grade
+        _write_report(json_file, error_report(f"{exc.param_hint}: {exc.message}"))
+        raise
 
     def run_once() -> int:
-        return _check_once(chosen, path, json_file, timeout)
+        return _check_once(chosen, folder, json_file, seconds)
 
-    if not watch:
-        raise typer.Exit(run_once())
-    saves = watchfiles.watch(path, watch_filter=save_filter(), raise_interrupt=False)
-    raise typer.Exit(watch_and_regrade(path, run_once, saves))
+    try:
+        with children_die_on_interrupt():
+            if not watch:
+                code = run_once()
+            else:
+                saves = watchfiles.watch(folder, watch_filter=save_filter())
+                code = watch_and_regrade(folder, run_once, saves)
+    except KeyboardInterrupt:
+        _write_report(json_file, error_report(INTERRUPTED))
+        console.print(INTERRUPTED, style="yellow", highlight=False)
+        raise typer.Exit(130) from None
+    raise typer.Exit(code)
 
 
 @app.command()
 def status(
-    directory: Annotated[Path, typer.Argument(help="Workspace folder.")] = Path("."),
+    directory: WorkspaceArg = Path("."),
 ) -> None:
-    """Show the last score of every lesson from the workspace's progress file."""
-    progress = read_progress(directory)
-    scores, current = progress.get("scores", {}), progress.get("lesson")
-    table = Table(title=f"Прогрес: {directory}", title_justify="left")
-    for column in ("", "Урок", "Назва", "Час", "Бали", "Перевірено"):
-        table.add_column(column)
-    for lesson in load_manifest().graded:
-        score = scores.get(lesson.id)
-        points = f"{score['score']}/{score['max_score']}" if score else "—"
-        mark = ("✅ " if score["passed"] else "❌ ") if score else ""
-        checked = score["checked_at"] if score else ""
-        pointer = "▶" if lesson.id == current else ""
-        table.add_row(pointer, lesson.id, lesson.title, lesson.time, mark + points, checked)
+    """Показати останні бали за кожен урок у робочій теці."""
+    if not progress_path(_folder(directory, "DIR")).is_file():
+        message = f"{directory} — не робоча тека курсу (немає {progress_path(Path())})"
+        raise typer.BadParameter(message, param_hint="DIR")
+    table = progress_table(f"Прогрес: {directory}", read_progress(directory), load_manifest())
     console.print(table)
+
+
+@app.command("checklist")
+def checklist_command(
+    directory: WorkspaceArg = Path("."),
+    url: Annotated[str, typer.Option(help="Адреса запущеного стека.")] = DEFAULT_URL,
+) -> None:
+    """Домашнє завдання, рівень 1: перевірити, що можна (стек, Swagger, звіт покриття)."""
+    items = checklist(_folder(directory, "DIR"), url)
+    console.print(checklist_table(items))
+    raise typer.Exit(1 if any(item.verified is False for item in items) else 0)
 
 
 @app.command()
 def demo(
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    seed: Annotated[bool, typer.Option("--seed/--no-seed", help="Load demo data.")] = True,
+    host: Annotated[str, typer.Option(help="Адреса, на якій слухати.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Порт.")] = 8000,
+    seed: Annotated[
+        bool, typer.Option("--seed/--no-seed", help="Заповнити базу демо-даними.")
+    ] = True,
 ) -> None:
-    """Run the finished API on embedded defaults (no services needed)."""
+    """Запустити готовий API на вбудованих замінниках (без сервісів)."""
     from course.demo import run  # lazy: the app's imports are not needed by other commands
 
     run(host=host, port=port, seed=seed)

@@ -18,10 +18,13 @@ def _text(path: Path) -> list[str] | None:
         return None
 
 
-def _file_diff(path: str, starter: Path, solved: Path) -> str:
-    a, b = starter / path, solved / path
-    old = f"starter/{path}" if a.exists() else "/dev/null"
-    new = f"solved/{path}" if b.exists() else "/dev/null"
+def file_diff(
+    path: str, before_root: Path, after_root: Path, labels: tuple[str, str] = ("starter", "solved")
+) -> str:
+    """The unified diff of one file between two trees, headed `labels[0]/path`, `labels[1]/path`."""
+    a, b = before_root / path, after_root / path
+    old = f"{labels[0]}/{path}" if a.exists() else "/dev/null"
+    new = f"{labels[1]}/{path}" if b.exists() else "/dev/null"
     before, after = _text(a), _text(b)
     if before is None or after is None:
         same = a.is_file() and b.is_file() and a.read_bytes() == b.read_bytes()
@@ -33,7 +36,7 @@ def _file_diff(path: str, starter: Path, solved: Path) -> str:
 def file_diffs(starter: Path, solved: Path) -> dict[str, str]:
     """Path -> its unified diff, for every file that differs between the two trees."""
     paths = sorted(set(list_files(starter)) | set(list_files(solved)))
-    diffs = {path: _file_diff(path, starter, solved) for path in paths}
+    diffs = {path: file_diff(path, starter, solved) for path in paths}
     return {path: text for path, text in diffs.items() if text}
 
 

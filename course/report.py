@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
@@ -9,31 +10,33 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from course.checklist import Item
 from course.grader import CheckpointResult, GradeReport
+from course.manifest import Manifest
 
 PASS_MARK, FAIL_MARK = "✅", "❌"
 
 
 def _details(result: CheckpointResult) -> Text:
-    if result.passed:
-        return Text("")
-    text = Text(result.reason or "Перевірка не пройшла", style="red")
-    if result.hint:
-        text.append(f"\n💡 {result.hint}", style="yellow")
+    """The title, then for a failure its reason and hint: one column gets the table's width."""
+    text = Text(result.title, style="" if result.passed else "bold")
+    if not result.passed:
+        text.append(f"\n{result.reason or 'Перевірка не пройшла'}", style="red")
+        if result.hint:
+            text.append(f"\n💡 {result.hint}", style="yellow")
     return text
 
 
 def results_table(title: str, results: list[CheckpointResult]) -> Table:
     table = Table(title=title, title_justify="left", show_lines=True, expand=True)
     table.add_column("ID", no_wrap=True)
-    table.add_column("Перевірка", ratio=2)
     table.add_column("", no_wrap=True, justify="center")
     table.add_column("Бали", no_wrap=True, justify="right")
-    table.add_column("Причина і підказка", ratio=3)
+    # Words longer than a line are folded, never cut off with an ellipsis.
+    table.add_column("Перевірка, причина і підказка", ratio=1, overflow="fold")
     for result in results:
         mark = PASS_MARK if result.passed else FAIL_MARK
-        points = f"{result.score}/{result.points}"
-        table.add_row(result.id, result.title, mark, points, _details(result))
+        table.add_row(result.id, mark, f"{result.score}/{result.points}", _details(result))
     return table
 
 
@@ -91,6 +94,11 @@ def _error_entry(error: str) -> dict[str, Any]:
     }
 
 
+def error_report(reason: str) -> dict[str, Any]:
+    """The report of a run that could not grade: GitHub Classroom's format, status `error`."""
+    return {"version": 3, "status": "error", "max_score": 0, "tests": [_error_entry(reason)]}
+
+
 def classroom_report(report: GradeReport) -> dict[str, Any]:
     """GitHub Classroom autograding reporter format; failed regressions score nothing."""
     tests = [_entry(result) for result in report.results]
@@ -102,3 +110,44 @@ def classroom_report(report: GradeReport) -> dict[str, Any]:
         "max_score": report.max_score,
         "tests": tests,
     }
+
+
+def _when(stamp: str) -> str:
+    """A check's UTC time stamp as the student's local day and time (short: no wrap needed)."""
+    try:
+        return datetime.fromisoformat(stamp).astimezone().strftime("%d.%m %H:%M")
+    except ValueError:
+        return stamp
+
+
+def progress_table(title: str, progress: dict[str, Any], manifest: Manifest) -> Table:
+    """`course status`: the last score of every lesson; ▶ marks the lesson the folder is at."""
+    scores, current = progress.get("scores", {}), progress.get("lesson")
+    table = Table(title=title, title_justify="left")
+    table.add_column("")
+    table.add_column("Урок", no_wrap=True)
+    table.add_column("Назва", ratio=1)
+    for column in ("Час", "Бали", "Перевірено"):
+        table.add_column(column, no_wrap=True)
+    for lesson in manifest.graded:
+        score = scores.get(lesson.id)
+        points = f"{score['score']}/{score['max_score']}" if score else "—"
+        mark = ("✅ " if score["passed"] else "❌ ") if score else ""
+        checked = _when(score["checked_at"]) if score else ""
+        pointer = "▶" if lesson.id == current else ""
+        table.add_row(pointer, lesson.id, lesson.title, lesson.time, mark + points, checked)
+    return table
+
+
+def checklist_table(items: list[Item]) -> Table:
+    """`course checklist`: ✅ verified, ❌ not (with what to do), ☐ for the student to tick off."""
+    table = Table(title="Домашнє завдання · рівень 1", title_justify="left", show_lines=True)
+    table.add_column("№", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("Завдання і що перевірено", ratio=1, overflow="fold")
+    for number, item in enumerate(items, start=1):
+        mark = {True: PASS_MARK, False: FAIL_MARK, None: "☐"}[item.verified]
+        text = Text(item.task, style="bold")
+        text.append(f"\n{item.detail}", style="red" if item.verified is False else "")
+        table.add_row(str(number), mark, text)
+    return table

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +42,19 @@ def write_progress(workspace: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
+def next_step(workspace: Path, root: Path, *args: str) -> str:
+    """The shell line that runs `course ARGS` inside `workspace`, typed from the current folder.
+
+    `uv run --project <root>` runs the course's own environment while the student stays in the
+    workspace: a bare `course` is not on the PATH, and a bare `uv run` would take the workspace's
+    pyproject.toml for the project (and create a .venv and uv.lock there).
+    """
+    root, folder = root.resolve(), workspace.resolve()
+    project = os.path.relpath(root, folder) if folder.is_relative_to(root) else str(root)
+    command = shlex.join(["uv", "run", "--project", project, "course", *args])
+    return f"cd {shlex.quote(str(workspace))} && {command}"
+
+
 def now_stamp() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -64,11 +80,17 @@ def _copy(src: Path, dest: Path) -> None:
     write_file(dest, src.read_bytes(), is_executable(src))
 
 
+def _require_snapshot(starter: Path) -> None:
+    if not starter.is_dir():
+        raise WorkspaceError(f"Немає знімка {starter}: спершу виконайте `uv run course build`.")
+
+
 def start(lesson_id: str, starter: Path, dest: Path) -> list[str]:
     """Copy a starter into an empty (or new) folder and record what was given."""
-    if not starter.is_dir():
-        raise WorkspaceError(f"Немає знімка {starter}: спершу виконайте `course build`.")
-    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+    _require_snapshot(starter)
+    if dest.exists() and not dest.is_dir():
+        raise WorkspaceError(f"{dest} — це файл, а потрібна тека.")
+    if dest.exists() and any(dest.iterdir()):
         raise WorkspaceError(f"Тека {dest} не порожня: оберіть іншу або скористайтеся catch-up.")
     files = list_files(starter)
     for path in files:
@@ -91,15 +113,35 @@ def _current_hash(path: Path) -> str | None:
     return sha256(path.read_bytes()) if path.is_file() else None
 
 
-def _plan(recorded: str | None, current: str | None, target: str | None, force: bool) -> str:
-    """What to do with one file, by content hashes: keep, add, update, remove or conflict."""
+def _plan(
+    recorded: str | None, current: str | None, target: str | None, known: set[str], force: bool
+) -> str:
+    """What to do with one file, by content hashes: keep, add, update, remove or conflict.
+
+    `known`: the file's versions in every snapshot the student passed through. A file equal to
+    one of them (or absent) is the course's, not the student's work, so it is never kept.
+    """
     if current == target:
         return "keep"
-    if current != recorded and not force:  # the student changed what the course gave
+    if _is_theirs(recorded, current, known) and not force:
         return "conflict"
     if target is None:
         return "remove"
     return "add" if current is None else "update"
+
+
+def _is_theirs(recorded: str | None, current: str | None, known: set[str]) -> bool:
+    return current is not None and current != recorded and current not in known
+
+
+def passed_snapshots(lessons: Path, passed: Iterable[str]) -> dict[str, set[str]]:
+    """Per file, the content hashes of the starter and solved snapshots of the lessons passed."""
+    versions: dict[str, set[str]] = {}
+    for name in passed:
+        for stage in ("starter", "solved"):
+            for path, digest in snapshot_hashes(lessons / name / stage).items():
+                versions.setdefault(path, set()).add(digest)
+    return versions
 
 
 def _backup(workspace: Path, path: str, stamp: str) -> Path:
@@ -110,18 +152,29 @@ def _backup(workspace: Path, path: str, stamp: str) -> Path:
     return folder
 
 
-def catch_up(lesson_id: str, starter: Path, workspace: Path, *, force: bool = False) -> CatchUp:
-    """Bring a workspace to a lesson's starter without losing the student's edits."""
-    if not starter.is_dir():
-        raise WorkspaceError(f"Немає знімка {starter}: спершу виконайте `course build`.")
+def catch_up(
+    lesson_id: str,
+    starter: Path,
+    workspace: Path,
+    *,
+    passed: dict[str, set[str]] | None = None,
+    force: bool = False,
+) -> CatchUp:
+    """Bring a workspace to a lesson's starter without losing the student's edits.
+
+    `passed` (see passed_snapshots): the versions of each file the course handed out before;
+    a file equal to one of them is replaced like an untouched one.
+    """
+    _require_snapshot(starter)
     progress = read_progress(workspace)
     recorded: dict[str, str] = progress.get("files", {})
-    targets = snapshot_hashes(starter)
+    targets, known = snapshot_hashes(starter), passed or {}
     result, stamp = CatchUp(), datetime.now().strftime("%Y%m%d-%H%M%S")
     for path in sorted(set(recorded) | set(targets)):
         current = _current_hash(workspace / path)
-        action = _plan(recorded.get(path), current, targets.get(path), force)
-        if action not in ("keep", "conflict") and current not in (None, recorded.get(path)):
+        versions = known.get(path, set())
+        action = _plan(recorded.get(path), current, targets.get(path), versions, force)
+        if action != "keep" and _is_theirs(recorded.get(path), current, versions):
             result.backup = _backup(workspace, path, stamp)  # only reached with --force
         _apply(action, path, starter, workspace, result)
     remove_empty_dirs(workspace, result.removed)

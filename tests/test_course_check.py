@@ -502,9 +502,9 @@ def test_a_reset_step_that_hangs_costs_one_limit_only(runs: dict[str, Run]) -> N
     assert sum(1 for seconds in times if seconds >= RESET_LIMIT) <= 1, times
 
 
-def test_a_lesson_without_checkpoints_is_an_error(root: Path) -> None:
+def test_a_lesson_without_checkpoints_is_an_error(root: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        app, ["check", "02", "--path", str(root)], env={"COURSE_ROOT": str(root)}
+        app, ["check", "02", "--path", str(tmp_path)], env={"COURSE_ROOT": str(root)}
     )
     assert result.exit_code == 2 and "ще немає перевірок" in result.output
 

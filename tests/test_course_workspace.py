@@ -10,7 +10,7 @@ import watchfiles
 from typer.testing import CliRunner
 
 from course.cli import app, save_filter, watch_and_regrade
-from course.workspace import catch_up, read_progress, record_score, start
+from course.workspace import catch_up, next_step, read_progress, record_score, start
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -119,3 +119,41 @@ def test_watch_ignores_the_progress_file_every_check_writes(tmp_path: Path) -> N
     assert accepts(watchfiles.Change.modified, str(tmp_path / "app" / "main.py"))
     assert not accepts(watchfiles.Change.modified, str(tmp_path / ".course" / "progress.json"))
     assert not accepts(watchfiles.Change.modified, str(tmp_path / "app" / "__pycache__" / "m.pyc"))
+
+
+def test_next_step_runs_the_course_of_the_root_from_inside_the_workspace(tmp_path: Path) -> None:
+    root = tmp_path / "course"
+    inside = next_step(root / "workspace", root, "check", "00")
+    assert inside == "cd " + str(root / "workspace") + " && uv run --project .. course check 00"
+    outside = next_step(Path(tmp_path / "my work"), root, "check", "00")
+    assert outside == f"cd '{tmp_path}/my work' && uv run --project {root} course check 00"
+
+
+def test_catch_up_replaces_what_any_earlier_snapshot_gave_and_diffs_what_it_keeps(
+    course_root: Path, tmp_path: Path
+) -> None:
+    lessons, workspace = course_root / "lessons", tmp_path / "ws"
+    start("00", lessons / "00_overview/starter", workspace)
+    (workspace / "app/main.py").write_text("v0 solved\n")  # finished like solved(00): not theirs
+    (workspace / "app/edited.py").write_text("my work\n")
+    code, output = invoke(course_root, "catch-up", "01", str(workspace))
+    assert code == 1
+    assert (workspace / "app/main.py").read_text() == "v1\n"
+    assert "конфлікт: app/edited.py" in output and "конфлікт: app/main.py" not in output
+    assert "--- starter/app/edited.py\n+++ ваше/app/edited.py\n" in output
+    assert "-e1\n+my work\n" in output  # what they keep, against the new starter
+
+
+def test_catch_up_of_a_finished_lesson_leaves_the_new_starter_and_the_next_step(
+    course_root: Path, tmp_path: Path
+) -> None:
+    lessons, workspace = course_root / "lessons", tmp_path / "ws"
+    start("00", lessons / "00_overview/starter", workspace)
+    (workspace / "app/main.py").write_text("v0 solved\n")
+    code, output = invoke(course_root, "catch-up", "01", str(workspace))
+    assert code == 0, output
+    assert {path: (workspace / path).read_text() for path in ("app/main.py", "app/new.py")} == {
+        "app/main.py": "v1\n",
+        "app/new.py": "new\n",
+    }
+    assert f"Далі: cd {workspace} && uv run --project .. course check 01" in output
