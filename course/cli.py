@@ -362,11 +362,11 @@ def demo(
 @app.command()
 def docs(
     build: Annotated[
-        Path | None, typer.Option("--build", help="Build the site into DIR (strict).")
+        Path | None, typer.Option("--build", help="Зібрати сайт у теку DIR (строго: кожне попередження — помилка).")
     ] = None,
-    address: Annotated[str, typer.Option(help="Where `mkdocs serve` listens.")] = "127.0.0.1:8000",
+    address: Annotated[str, typer.Option(help="Адреса, на якій слухає `mkdocs serve`.")] = "127.0.0.1:8000",
 ) -> None:
-    """Serve the course site locally, or build it with --build DIR."""
+    """Сайт курсу локально (mkdocs serve) або його збірка в теку з --build DIR."""
     from course.docs import run_docs
 
     raise typer.Exit(run_docs(build, address))
