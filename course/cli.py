@@ -19,6 +19,7 @@ from course.diff import lesson_diff
 from course.grader import DEFAULT_TIMEOUT, GradeReport, GradingError, grade
 from course.manifest import Lesson, ManifestError, load_manifest
 from course.markers import MarkerError
+from course.notebook_commands import register_notebook_commands
 from course.paths import CoursePaths
 from course.report import classroom_report, print_report
 from course.workspace import (
@@ -238,3 +239,6 @@ def demo(
     from course.demo import run  # lazy: the app's imports are not needed by other commands
 
     run(host=host, port=port, seed=seed)
+
+
+register_notebook_commands(app)
