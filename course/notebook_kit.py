@@ -8,7 +8,9 @@ The app reads its settings once, at import: `use_embedded_defaults()` must run b
 
 from __future__ import annotations
 
+import ast
 import os
+import shutil
 import sys
 import tempfile
 from datetime import date
@@ -27,13 +29,18 @@ def use_embedded_defaults() -> Path:
     """Make `import app` find solution/ and point the app at embedded parts in a fresh
     temporary folder; return that folder.
 
-    Explicit values override whatever the shell exports, so a notebook never touches a real
-    database, Redis, SMTP server or Cloudinary account.
+    Whatever the shell exports for the app is dropped first: every other setting is the
+    app's default, so outputs are the same on every machine and a notebook never touches a
+    real database, Redis, SMTP server or Cloudinary account.
     """
-    solution = str(CoursePaths.default().source)
-    if solution not in sys.path:
-        sys.path.insert(0, solution)  # as pytest's `pythonpath = ["solution"]` does
-    workdir = Path(tempfile.mkdtemp(prefix="course-notebook-"))
+    solution = CoursePaths.default().source
+    if str(solution) not in sys.path:
+        sys.path.insert(0, str(solution))  # as pytest's `pythonpath = ["solution"]` does
+    names = settings_names(solution / "app" / "core" / "config.py")
+    for variable in list(os.environ):
+        if variable.upper() in names:  # pydantic-settings ignores the case of variable names
+            del os.environ[variable]
+    workdir = new_workdir(Path(tempfile.gettempdir()) / "course-notebooks")
     os.environ.update(
         ENVIRONMENT="development",
         DATABASE_URL=f"sqlite+aiosqlite:///{(workdir / 'contacts.db').as_posix()}",
@@ -45,6 +52,44 @@ def use_embedded_defaults() -> Path:
         CLOUDINARY_API_SECRET="",
     )
     return workdir
+
+
+def new_workdir(parent: Path) -> Path:
+    """A folder named after this process; folders of processes that are gone are removed.
+
+    nbval stops each kernel with a kill, so no exit handler of the kernel ever runs: the next
+    notebook cleans up after the previous ones instead.
+    """
+    parent.mkdir(parents=True, exist_ok=True)
+    for folder in parent.iterdir():
+        pid = folder.name.split("-", 1)[0]
+        if pid.isdigit() and not _process_exists(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=parent))
+
+
+def _process_exists(pid: int) -> bool:
+    if os.name != "posix":  # on Windows os.kill terminates the process: keep every folder
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
+def settings_names(config_file: Path) -> set[str]:
+    """The fields of the app's Settings class, read from its source (importing it would read
+    the environment before we have set it)."""
+    tree = ast.parse(config_file.read_text(encoding="utf-8"))
+    [settings] = [node for node in tree.body if getattr(node, "name", "") == "Settings"]
+    return {
+        statement.target.id
+        for statement in settings.body
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)
+    }
 
 
 async def create_tables() -> None:

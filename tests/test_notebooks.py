@@ -1,6 +1,7 @@
 """The lesson notebooks are reviewable and reproducible; nbval (notebooks/conftest.py) proves
 that their stored outputs are what the code prints today."""
 
+import os
 import socket
 import tomllib
 from pathlib import Path
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 from course.cli import app
 from course.manifest import load_manifest
 from course.notebook_commands import notebooks_dir
+from course.notebook_kit import new_workdir, settings_names, use_embedded_defaults
 from course.notebooks import (
     NOTEBOOK_METADATA,
     execute,
@@ -42,6 +44,40 @@ def test_the_readme_test_command_runs_nbval_on_the_notebooks() -> None:
     assert "notebooks" in config["tool"]["pytest"]["ini_options"]["testpaths"]
     hooks = (notebooks_dir() / "conftest.py").read_text(encoding="utf-8")
     assert "config.option.nbval = True" in hooks
+
+
+def test_notebooks_start_from_the_apps_defaults_whatever_the_shell_exports(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shell = {"JWT_SECRET_KEY": "from-the-shell", "database_url": "postgresql://x/y", "HOME": "/h"}
+    monkeypatch.setattr(os, "environ", dict(shell))
+
+    workdir = use_embedded_defaults()
+
+    assert "JWT_SECRET_KEY" not in os.environ and "database_url" not in os.environ
+    assert os.environ["HOME"] == "/h"  # not a setting of the app: left alone
+    assert os.environ["DATABASE_URL"] == f"sqlite+aiosqlite:///{workdir.as_posix()}/contacts.db"
+    assert os.environ["REDIS_URL"] == "memory://"
+    assert workdir.is_dir()
+
+
+def test_a_notebook_removes_the_folders_of_kernels_that_are_gone(tmp_path: Path) -> None:
+    gone = tmp_path / "999999999-abc"  # above any pid_max: no such process
+    alive = tmp_path / f"{os.getpid()}-def"
+    for folder in (gone, alive):
+        (folder / "media").mkdir(parents=True)
+
+    workdir = new_workdir(tmp_path)
+
+    assert not gone.exists() and alive.is_dir()
+    assert workdir.parent == tmp_path and workdir.name.startswith(f"{os.getpid()}-")
+
+
+def test_the_settings_names_are_the_fields_of_the_apps_settings() -> None:
+    from app.core.config import Settings
+
+    config = ROOT / "solution" / "app" / "core" / "config.py"
+    assert settings_names(config) == set(Settings.model_fields)
 
 
 # --- The checker finds each kind of problem ------------------------------------------------------
