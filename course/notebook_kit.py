@@ -22,6 +22,8 @@ from httpx import ASGITransport, AsyncClient
 from course.paths import CoursePaths
 
 API = "/api/v1"
+# solution/tests/conftest.py's switches to a real PostgreSQL and Redis: notebooks stay embedded.
+SUITE_SWITCHES = ("TEST_DATABASE_URL", "TEST_REDIS_URL")
 BASE_URL = "http://test"
 
 
@@ -36,7 +38,7 @@ def use_embedded_defaults() -> Path:
     solution = CoursePaths.default().source
     if str(solution) not in sys.path:
         sys.path.insert(0, str(solution))  # as pytest's `pythonpath = ["solution"]` does
-    names = settings_names(solution / "app" / "core" / "config.py")
+    names = settings_names(solution / "app" / "core" / "config.py") | set(SUITE_SWITCHES)
     for variable in list(os.environ):
         if variable.upper() in names:  # pydantic-settings ignores the case of variable names
             del os.environ[variable]
