@@ -55,6 +55,8 @@ def notebooks(
     ] = False,
 ) -> None:
     """Check the lesson notebooks (and with --execute re-run them first)."""
+    from nbclient.exceptions import CellExecutionError
+
     from course.notebooks import execute as execute_notebook
     from course.notebooks import lesson_notebooks, notebook_path, notebook_problems
 
@@ -68,7 +70,11 @@ def notebooks(
     for path in paths:
         if execute and path.is_file():
             typer.echo(f"executing {NOTEBOOKS_DIR}/{path.name}")
-            execute_notebook(path)
+            try:
+                execute_notebook(path)
+            except CellExecutionError as exc:  # the notebook is left as it was
+                problems.append(f"{path.name}: a cell failed, nothing written\n{exc}")
+                continue
         problems += notebook_problems(path)
     for problem in problems:
         typer.echo(problem)

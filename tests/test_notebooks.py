@@ -236,3 +236,22 @@ def test_jupyter_opens_the_lesson_notebook_headless_on_the_printed_url() -> None
     assert jupyter_url(path, 8899, "127.0.0.1", "abc123") == (
         "http://127.0.0.1:8899/lab/tree/notebooks/04_redis_caching.ipynb?token=abc123"
     )
+
+
+def test_course_notebooks_execute_reports_a_failing_cell_and_keeps_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    broken = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
+    path = folder / "00_overview.ipynb"
+    nbformat.write(broken, path)
+    before = path.read_text(encoding="utf-8")
+    monkeypatch.setenv("COURSE_ROOT", str(tmp_path))
+
+    result = CliRunner().invoke(app, ["notebooks", "00", "--execute"])
+
+    assert result.exit_code == 1
+    assert "00_overview.ipynb: a cell failed, nothing written" in result.output
+    assert "ZeroDivisionError" in result.output
+    assert path.read_text(encoding="utf-8") == before
