@@ -21,6 +21,7 @@ from course.grader import DEFAULT_TIMEOUT, GradeReport, GradingError, grade
 from course.interrupt import children_die_on_interrupt
 from course.manifest import Lesson, ManifestError, load_manifest
 from course.markers import MarkerError
+from course.notebook_commands import register_notebook_commands
 from course.paths import CoursePaths
 from course.report import (
     checklist_table,
@@ -362,11 +363,19 @@ def demo(
 @app.command()
 def docs(
     build: Annotated[
-        Path | None, typer.Option("--build", help="Зібрати сайт у теку DIR (строго: кожне попередження — помилка).")
+        Path | None,
+        typer.Option(
+            "--build", help="Зібрати сайт у теку DIR (строго: кожне попередження — помилка)."
+        ),
     ] = None,
-    address: Annotated[str, typer.Option(help="Адреса, на якій слухає `mkdocs serve`.")] = "127.0.0.1:8000",
+    address: Annotated[
+        str, typer.Option(help="Адреса, на якій слухає `mkdocs serve`.")
+    ] = "127.0.0.1:8000",
 ) -> None:
     """Сайт курсу локально (mkdocs serve) або його збірка в теку з --build DIR."""
     from course.docs import run_docs
 
     raise typer.Exit(run_docs(build, address))
+
+
+register_notebook_commands(app)
