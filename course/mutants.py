@@ -1,6 +1,8 @@
 """The seeded bugs the testing checkpoints plant into a reference app (see course.mutation).
 
-Every `old` text is copied from the reference it mutates and must occur there exactly once;
+Every `old` text is copied from the reference it mutates and must occur there exactly once. It is
+code only, never a comment: rewording a comment of solution/ must not break grading
+(tests/test_mutants.py rewrites every comment and applies every mutant again);
 tests/test_mutants.py proves that each mutant applies to its lesson's solved snapshot (and to
 every later one), and that the reference's own test suite passes unmutated and fails on it.
 """
@@ -35,6 +37,8 @@ class MutantSet:
 CONTACTS = "app/services/contacts.py"
 SECURITY = "app/core/security.py"
 CACHE = "app/core/cache.py"
+CONFIG = "app/core/config.py"
+EMAIL = "app/services/email.py"
 USERS = "app/services/users.py"
 AUTH_ROUTER = "app/api/v1/auth.py"
 AUTH_SERVICE = "app/services/auth.py"
@@ -55,10 +59,8 @@ UNIT = MutantSet(
         Mutant(
             id="leap-day-wrong",
             file=CONTACTS,
-            old="    except ValueError:  # 29 February in a common year is celebrated on the 28th\n"
-            "        this_year = birthday.replace(year=today.year, day=28)\n",
-            new="    except ValueError:  # 29 February in a common year is celebrated on the 28th\n"
-            "        this_year = birthday.replace(year=today.year, month=3, day=1)\n",
+            old="this_year = birthday.replace(year=today.year, day=28)",
+            new="this_year = birthday.replace(year=today.year, month=3, day=1)",
             description="29 лютого в невисокосний рік святкується 1 березня, а не 28 лютого",
         ),
         Mutant(
@@ -99,6 +101,27 @@ UNIT = MutantSet(
             new="create_token(email, ACCESS, timedelta(days=settings.JWT_ACCESS_TOKEN_",
             description="access-токен живе 30 днів замість 30 хвилин",
         ),
+        Mutant(
+            id="cache-hit-reloads",
+            file=CACHE,
+            old="return json.loads(cached)",
+            new="return await loader()",
+            description="cache-aside ходить у базу (loader) і тоді, коли значення вже є в кеші",
+        ),
+        Mutant(
+            id="origins-keep-empty",
+            file=CONFIG,
+            old='[origin.strip() for origin in value.split(",") if origin.strip()]',
+            new='[origin.strip() for origin in value.split(",")]',
+            description="ALLOWED_ORIGINS з комою в кінці дає порожнє джерело CORS",
+        ),
+        Mutant(
+            id="email-not-escaped",
+            file=EMAIL,
+            old='autoescape=select_autoescape(["html"])',
+            new="autoescape=False",
+            description="ім'я в HTML-листі не екранується: <script> потрапляє в лист як розмітка",
+        ),
     ),
 )
 
@@ -127,10 +150,8 @@ INTEGRATION = MutantSet(
         Mutant(
             id="unverified-login",
             file=USERS,
-            old="    if not user.is_verified:\n"
-            "        # 403, not 401: we know who this is, they may not log in yet.\n"
-            '        raise PermissionDeniedError("Email not verified")\n',
-            new="",
+            old='raise PermissionDeniedError("Email not verified")',
+            new="pass",
             description="login пускає користувача з неверифікованим email",
         ),
         Mutant(
@@ -153,12 +174,18 @@ INTEGRATION = MutantSet(
         Mutant(
             id="no-verification-email",
             file=AUTH_ROUTER,
-            old="    # Sent after the response: registration does not wait for (or fail on) the "
-            "SMTP server.\n"
-            "    background.add_task(send_verification_email, mailer, user.email, "
+            # The register route's call (4 spaces), not the resend route's (8).
+            old="\n    background.add_task(send_verification_email, mailer, user.email, "
             "user.full_name, token)\n",
-            new="",
+            new="\n",
             description="реєстрація не надсилає листа з посиланням для верифікації",
+        ),
+        Mutant(
+            id="register-not-limited",
+            file=AUTH_ROUTER,
+            old="@limiter.limit(settings.REGISTER_RATE_LIMIT)",
+            new="@limiter.limit(settings.LOGIN_RATE_LIMIT)",
+            description="реєстрацію обмежено 10 запитами на хвилину з IP замість 5",
         ),
     ),
 )
@@ -172,10 +199,8 @@ HOMEWORK = MutantSet(
         Mutant(
             id="delete-not-invalidated",
             file=CONTACTS,
-            old="    # Homework, level 2: a deleted contact must leave the cached birthday list at "
-            "once.\n"
-            "    await invalidate(redis, birthdays_cache_key(owner.id, today))\n",
-            new="",
+            old="    await session.delete(contact)\n    await session.commit()\n",
+            new="    await session.delete(contact)\n    await session.commit()\n    return\n",
             description="DELETE /contacts/{id} не інвалідовує кеш днів народження",
         ),
         Mutant(
@@ -189,13 +214,12 @@ HOMEWORK = MutantSet(
             also=(
                 Edit(
                     AUTH_SERVICE,
-                    old="        await _revoke(redis, payload)  # first: a token store that is "
-                    "down changes nothing\n"
-                    "    except InvalidCredentialsError as exc:\n"
-                    '        raise InvalidInputError("Token has already been used") from exc\n',
-                    new="        await _revoke(redis, payload)\n"
-                    "    except InvalidCredentialsError:\n"
-                    "        pass\n",
+                    old="    except InvalidCredentialsError as exc:\n"
+                    '        raise InvalidInputError("Token has already been used") from exc\n'
+                    "    await users.set_password(",
+                    new="    except InvalidCredentialsError:\n"
+                    "        pass\n"
+                    "    await users.set_password(",
                 ),
             ),
             description="токен скидання пароля можна використати вдруге",

@@ -107,7 +107,7 @@ HARNESS_ENV = {
 }
 PYTEST_OPTIONS = ("-q", "-p", "no:cacheprovider", "-p", "no:nbval", "-p", "no:faker")
 CACHE_ENV = "COURSE_MUTATION_CACHE"  # a folder for runs that outlive a grading run, or "off"
-CACHE_FORMAT = 1  # bump when what a stored run holds changes
+CACHE_FORMAT = 2  # bump when what a stored run holds changes
 PROBE_MODULE = "course_mutation_probe"
 PROBE_ENV = "COURSE_PROBE_FILE"
 
@@ -116,9 +116,6 @@ PROBE_SOURCE = '''"""Records what the course's mutation harness needs to know ab
 
 import json
 import os
-import sys
-
-import pytest
 
 _PATH = os.environ["COURSE_PROBE_FILE"]
 
@@ -145,16 +142,6 @@ def pytest_collectreport(report):
 
 def pytest_collection_finish(session):
     _emit({"event": "collected", "count": len(session.items)})
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item):
-    # The fixtures are set up by now: is the app's rate limiter on while this test runs?
-    limiter = getattr(sys.modules.get("app.core.rate_limit"), "limiter", None)
-    enabled = getattr(limiter, "enabled", None)
-    _emit({"event": "limiter", "nodeid": item.nodeid,
-           "enabled": enabled if isinstance(enabled, bool) else None})
-    return (yield)
 
 
 def pytest_runtest_logreport(report):
@@ -211,7 +198,6 @@ class RunResult:
     failed: list[str] = field(default_factory=list)  # "nodeid: reason", failures and errors
     collect_errors: list[str] = field(default_factory=list)
     skipped: int = 0
-    limiter: dict[str, bool | None] = field(default_factory=dict)  # nodeid -> enabled
     coverage: float | None = None
     duration: float = 0.0
     output: str = ""
@@ -426,8 +412,6 @@ def _result(exit_code: int | None, timed_out: bool, events: list[dict[str, Any]]
             result.collected = int(event.get("count", 0))
         elif kind == "collect_error":
             result.collect_errors.append(f"{event['nodeid'] or '?'}: {event.get('reason', '')}")
-        elif kind == "limiter":
-            result.limiter[event["nodeid"]] = event.get("enabled")
         elif kind == "report":
             if event["outcome"] == "passed":
                 result.passed += 1
@@ -606,8 +590,6 @@ def _cache_file(key: tuple[Any, ...]) -> Path | None:
 
 def _keepable(result: object) -> bool:
     """Only outcomes that the same inputs give again: no hang, no kill, no timeout."""
-    if isinstance(result, FixtureListing):
-        return result.ok
     return (
         isinstance(result, RunResult)
         and result.exit_code is not None
@@ -617,7 +599,7 @@ def _keepable(result: object) -> bool:
     )
 
 
-def _store(path: Path, result: RunResult | FixtureListing) -> None:
+def _store(path: Path, result: RunResult) -> None:
     data = {"type": type(result).__name__, "value": asdict(result)}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -628,12 +610,10 @@ def _store(path: Path, result: RunResult | FixtureListing) -> None:
         pass  # a cache that cannot be written only costs time
 
 
-def _load(path: Path) -> RunResult | FixtureListing | None:
+def _load(path: Path) -> RunResult | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         value = data["value"]
-        if data["type"] == "FixtureListing":
-            return FixtureListing(**value)
         if data["type"] == "RunResult":
             tuples = {name: tuple(value[name]) for name in ("missing", "paths")}
             return RunResult(**(value | tuples))
@@ -728,64 +708,6 @@ def describe(mutant: Mutant, run: RunResult) -> str:
     if run.exit_code == 0:
         return f"Помилку {bug} не спіймано: усі {run.passed} тестів пройшли з нею"
     return f"З помилкою {bug} pytest завершився з кодом {run.exit_code}: {last_line(run.output)}"
-
-
-# --- fixtures the student's conftest defines ------------------------------------------------
-
-_FIXTURE_LINE = re.compile(r"^([A-Za-z_]\w*)(?: \[\w+ scope\])? -- (\S+?):(\d+)$")
-
-
-@dataclass
-class FixtureListing:
-    ok: bool
-    fixtures: dict[str, str]  # name -> "tests/conftest.py:48" (conftest files under tests/)
-    problem: str = ""
-
-
-def _fixtures(suite: Suite) -> Future[FixtureListing]:
-    return _submit(_key(suite, "fixtures"), lambda: _list_fixtures(suite))
-
-
-def conftest_fixtures(suite: Suite) -> FixtureListing:
-    """`pytest --fixtures -v` on the student's tests: the fixtures their conftest files define.
-
-    pytest itself says which fixtures exist and where, so a fixture pulled in through
-    `pytest_plugins` or an import counts as well as one written in the file.
-    """
-    return _fixtures(suite).result()
-
-
-def start_fixtures(suite: Suite) -> None:
-    _fixtures(suite)
-
-
-def _list_fixtures(suite: Suite) -> FixtureListing:
-    paths = [path for path in suite.paths if (suite.student / path).exists()]
-    if not paths:
-        return FixtureListing(False, {}, f"У вашій копії немає {', '.join(suite.paths)}")
-    work = Path(tempfile.mkdtemp(prefix="course-fixtures-"))
-    try:
-        tree, probe = work / "tree", work / "probe"
-        build_tree(suite, tree)
-        probe.mkdir()
-        command = [sys.executable, "-m", "pytest", "--fixtures", "-v", *paths, *PYTEST_OPTIONS]
-        command += ["--no-cov", f"--rootdir={tree}", *_config(tree)]
-        env = harness_env(probe, work / "events.jsonl")
-        exit_code, timed_out, output = _execute(command, tree, env, RUN_LIMIT)
-        output = output.replace(f"{tree}{os.sep}", "")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    found: dict[str, str] = {}
-    for line in output.splitlines():
-        match = _FIXTURE_LINE.match(line.strip())
-        location = match.group(2) if match else ""
-        if match and location.startswith("tests/") and Path(location).name == "conftest.py":
-            found.setdefault(match.group(1), f"{location}:{match.group(3)}")
-    if timed_out:
-        return FixtureListing(False, found, f"pytest --fixtures не завершився за {RUN_LIMIT:g} с")
-    if exit_code not in (0, 5):
-        return FixtureListing(False, found, startup_error(output, exit_code))
-    return FixtureListing(True, found)
 
 
 def _config(tree: Path) -> list[str]:

@@ -9,10 +9,12 @@
     embedded defaults): /docs answers, and /health too once the lesson is solved;
 (e) the tests a snapshot carries pass inside it (solved 05: tests/unit; solved 06 and 08: tests/),
     and starter(05) brings no unit tests of its own;
-(f) the checkpoints tell them apart: `course check NN` fails on starter(NN) with lesson NN's score
-    below its maximum and passes on solved(NN), every earlier lesson re-checked there too (so each
-    lesson's checkpoints pass on every later snapshot); `course check homework` fails on
-    solved(08), where the homework starts, and passes on solution/ with every lesson re-checked.
+(f) the checkpoints tell them apart, one by one: EVERY checkpoint of lesson NN fails on
+    starter(NN) (no free points) and passes on solved(NN); `course check NN` passes on solved(NN)
+    with every earlier lesson re-checked there too (so each lesson's checkpoints pass on every
+    later snapshot); every homework checkpoint fails on solved(08), where the homework starts,
+    and passes on solution/, with every lesson re-checked. Each snapshot is graded once; the
+    per-checkpoint tests read its report.
 
 The slow parts run in the background from the start of the module, two at a time (these machines
 have two cores), while the quick checks go on. Grading a testing lesson (05, 06) runs the
@@ -24,6 +26,7 @@ homework on solved(08) without re-checking the lessons.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import os
 import re
@@ -64,6 +67,7 @@ STOP_SECONDS = 10.0
 SUITE_SECONDS = 300.0
 GRADING_SECONDS = 900.0
 GRADING_TEST = "test_checkpoints_tell_starter_from_solved"
+CHECKPOINT_TEST = "test_checkpoint_fails_on_starter_and_passes_on_solved"
 HOMEWORK_TEST = "test_homework_checkpoints_tell_solved_08_from_the_solution"
 
 # What must never reach a snapshot.
@@ -188,6 +192,23 @@ def has_checkpoints(lesson: Lesson) -> bool:
     return any((CHECKPOINTS / lesson.name).glob("test_*.py"))
 
 
+def checkpoint_ids(lesson: Lesson) -> list[str]:
+    """The id of every `@checkpoint(id=...)` in the lesson's folder, read from the source."""
+    found: list[str] = []
+    for path in sorted((CHECKPOINTS / lesson.name).glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "checkpoint":
+                ids = [kw.value for kw in node.keywords if kw.arg == "id"]
+                found += [item.value for item in ids if isinstance(item, ast.Constant)]
+    return sorted(set(found), key=found.index)
+
+
+# (lesson, checkpoint id) of every checkpoint of the course, the homework's included.
+CHECKPOINTS_OF_COURSE = [
+    (lesson, checkpoint) for lesson in MANIFEST.graded for checkpoint in checkpoint_ids(lesson)
+]
+
+
 def gradings() -> list[Grading]:
     """What (f) grades; the slowest first, so they start as early as possible."""
     planned: list[Grading] = []
@@ -262,13 +283,14 @@ def background(request: pytest.FixtureRequest) -> Iterator[Background]:
     jobs = Background()
     # Only what the selected tests need: the long gradings first, then the suites, the rest.
     lessons = {lesson.id for lesson in selected(request, GRADING_TEST, "lesson")}
+    lessons |= {lesson.id for lesson, _ in selected(request, CHECKPOINT_TEST, "checkpoint")}
     planned = [item for item in gradings() if item.of in lessons]
     names = {
         getattr(item, "originalname", "")
         for item in request.session.items
         if item.path == request.path
     }
-    if HOMEWORK_TEST in names:
+    if HOMEWORK_TEST in names or MANIFEST.homework.id in lessons:
         planned = [*HOMEWORK_GRADINGS, *planned]  # re-checks every lesson: the longest jobs
     suites = selected(request, "test_snapshot_tests_pass_inside_it", "key")
     if "test_starter_05_brings_no_unit_tests" in names:
@@ -497,26 +519,62 @@ def describe(report: GradeReport) -> str:
     return "\n".join(lines)
 
 
+def graded_report(background: Background, item: Grading) -> tuple[GradeReport, str]:
+    """The report of one grading (each runs once per module) and a summary for failures."""
+    report, seconds = background.result(item, lambda: run_grading(item), 3 * GRADING_SECONDS)
+    return report, f"{item.label} ({seconds:.0f} s): {describe(report)}"
+
+
 @pytest.mark.timeout(3 * GRADING_SECONDS)
 @pytest.mark.parametrize("lesson", MANIFEST.lessons, ids=snapshot_id)
 def test_checkpoints_tell_starter_from_solved(background: Background, lesson: Lesson) -> None:
     if not has_checkpoints(lesson):
         pytest.skip(f"checkpoints/{lesson.name}/ has no checkpoints yet")
-    mine = [item for item in gradings() if item.of == lesson.id]
-    for item in mine:
-        report, seconds = background.result(
-            item, lambda item=item: run_grading(item), 3 * GRADING_SECONDS
-        )
-        summary = f"{item.label} ({seconds:.0f} s): {describe(report)}"
-        if item.kind == "starter":
-            # `course check NN --path lessons/NN/starter` exits 1: graded, and not full marks.
-            assert not report.errors, summary
-            assert not report.passed and report.score < report.max_score, summary
-        else:
-            # ... and exits 0 on lessons/NN/solved, earlier lessons re-checked there too.
+    for item in (item for item in gradings() if item.of == lesson.id):
+        report, summary = graded_report(background, item)
+        assert not report.errors, summary
+        if item.graded == lesson.id:
+            # Every checkpoint graded is one CHECKPOINT_TEST knows (and proves one by one).
+            graded = [result.id for result in report.results]
+            assert graded == checkpoint_ids(lesson), summary
+        if item.kind == "solved":
+            # `course check NN` exits 0 on lessons/NN/solved, earlier lessons re-checked there.
             assert report.passed, summary
-            if item.graded == lesson.id:
-                assert report.score == report.max_score > 0, summary
+
+
+def report_of(background: Background, grading: Grading, checkpoint: str) -> tuple[bool, str]:
+    """(passed, why) of one checkpoint in one grading's report."""
+    report, summary = graded_report(background, grading)
+    found = [result for result in report.results if result.id == checkpoint]
+    assert len(found) == 1, f"{checkpoint} not graded once by {summary}"
+    return found[0].passed, f"{grading.label}: {checkpoint} {found[0].reason}\n{summary}"
+
+
+def tells_apart(lesson: Lesson) -> tuple[Grading, Grading]:
+    """(where the lesson starts, where it is done): the gradings a checkpoint must tell apart."""
+    if lesson.is_homework:
+        return HOMEWORK_GRADINGS
+    mine = [item for item in gradings() if item.of == lesson.id and item.graded == lesson.id]
+    starter = next(item for item in mine if item.kind == "starter")
+    return starter, next(item for item in mine if item.kind == "solved")
+
+
+@pytest.mark.timeout(3 * GRADING_SECONDS)
+@pytest.mark.parametrize(
+    "checkpoint",
+    CHECKPOINTS_OF_COURSE,
+    ids=[checkpoint for _, checkpoint in CHECKPOINTS_OF_COURSE],
+)
+def test_checkpoint_fails_on_starter_and_passes_on_solved(
+    background: Background, checkpoint: tuple[Lesson, str]
+) -> None:
+    """No free points, no impossible ones: the untouched starter fails it, the solved passes."""
+    lesson, checkpoint_id = checkpoint
+    start, done = tells_apart(lesson)
+    passed, why = report_of(background, start, checkpoint_id)
+    assert not passed, f"a free point: {why}"
+    passed, why = report_of(background, done, checkpoint_id)
+    assert passed, why
 
 
 @pytest.mark.timeout(3 * GRADING_SECONDS)
