@@ -198,8 +198,9 @@ def test_python_snapshots_are_formatted_with_the_solutions_ruff_settings(
     source, lessons = formatted_root / "solution", formatted_root / "lessons"
     build(source, lessons, MANIFEST)
     before = snapshot(formatted_root, "00_overview/starter")["app/service.py"].decode()
-    # The removed region left four blank lines: two remain; quotes as ruff's style wants.
-    assert before == 'import os\n\n\ndef kept():\n    return "single quotes"\n\n\n' + LONG
+    # The removed region left four blank lines and an import only it used: the import is gone,
+    # two blank lines remain; quotes as ruff's style wants.
+    assert before == 'def kept():\n    return "single quotes"\n\n\n' + LONG
     after = snapshot(formatted_root, "02_file_uploads/solved")["app/service.py"].decode()
     assert "return os.sep\n\n\ndef kept():" in after
     assert 'return "single quotes"\n\n\ndef crammed():\n    return 2\n\n\n' + LONG in after

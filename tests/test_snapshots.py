@@ -1,9 +1,12 @@
 """The eighteen generated snapshots (lessons/NN_name/{starter,solved}) are what the course promises.
 
-(a) they are in sync with solution/ (`course build --check`);
+(a) they are in sync with solution/ (`course build --check`) and clean for ruff (lint, import
+    order and format, as a student runs it inside one);
 (b) every change a lesson makes (starter → solved) is led by a `TODO(NN)` of that lesson: each hunk
-    of the unified diff (3 lines of context) has a `TODO(NN)` line on its starter side, and every
-    new file is named in a `TODO(NN)` line of the starter;
+    of the unified diff (3 lines of context) has a `TODO(NN)` line on its starter side, unless it
+    only adds or removes imports (the generator drops those the starter does not use: the code
+    that needs them is asked for by a TODO), and every new file is named in a `TODO(NN)` line
+    of the starter;
 (c) nothing leaks: no marker text, no `TODO(MM)` outside starter(MM), no homework code;
 (d) each one starts on its own from inside its folder (`alembic upgrade head`, then uvicorn on
     embedded defaults): /docs answers, and /health too once the lesson is solved;
@@ -320,17 +323,53 @@ def test_build_check_is_clean() -> None:
     assert done.returncode == 0, f"`course build --check`:\n{done.tail(60)}"
 
 
+@pytest.mark.parametrize(("lesson", "kind"), SNAPSHOTS, ids=snapshot_id)
+def test_snapshot_is_clean_for_ruff(lesson: Lesson, kind: str) -> None:
+    """A student's `ruff check` (import order too) and `ruff format --check` find nothing to say
+    about code they did not write: run from inside the snapshot, with its own settings."""
+    ruff = [sys.executable, "-m", "ruff"]
+    for command in (["check", "--extend-select", "F401,I"], ["format", "--check"]):
+        done = run([*ruff, *command, "--no-cache", "."], folder(lesson, kind), clean_env(), 60)
+        assert done.returncode == 0, f"ruff {command[0]} in {lesson.name}/{kind}:\n{done.tail()}"
+
+
 # --- (b) every change is led by a TODO -------------------------------------------------------
 
 
-def hunks(before: list[str], after: list[str]) -> list[tuple[str, list[str]]]:
-    """(header, starter-side lines) of every hunk of the unified diff, 3 lines of context."""
-    found: list[tuple[str, list[str]]] = []
-    for line in difflib.unified_diff(before, after, n=3, lineterm=""):
-        if line.startswith("@@"):
-            found.append((line, []))
-        elif found and line[:1] in (" ", "-"):
-            found[-1][1].append(line[1:])
+@dataclass(frozen=True)
+class Hunk:
+    header: str
+    starter_lines: list[str]  # the starter side, context included
+    imports_only: bool  # every changed line is blank or part of an import statement
+
+
+def import_lines(text: str, path: str) -> set[int]:
+    """0-based numbers of the lines of every import statement of a Python file."""
+    if not path.endswith(".py"):
+        return set()
+    return {
+        number
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for number in range(node.lineno - 1, (node.end_lineno or node.lineno))
+    }
+
+
+def hunks(before: str, after: str, path: str) -> list[Hunk]:
+    """The hunks of the unified diff starter → solved (3 lines of context)."""
+    old, new = before.splitlines(), after.splitlines()
+    imports_before, imports_after = import_lines(before, path), import_lines(after, path)
+    found: list[Hunk] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for group in matcher.get_grouped_opcodes(3):
+        starter = [line for _, i1, i2, _, _ in group for line in old[i1:i2]]
+        changed_old = [i for tag, i1, i2, _, _ in group if tag != "equal" for i in range(i1, i2)]
+        changed_new = [j for tag, _, _, j1, j2 in group if tag != "equal" for j in range(j1, j2)]
+        imports_only = all(i in imports_before or not old[i].strip() for i in changed_old) and all(
+            j in imports_after or not new[j].strip() for j in changed_new
+        )
+        header = f"@@ -{group[0][1] + 1} +{group[0][3] + 1} @@"
+        found.append(Hunk(header, starter, imports_only))
     return found
 
 
@@ -349,10 +388,11 @@ def unled_changes(lesson: Lesson) -> list[str]:
         before, after = starter[path], solved.get(path, "")
         if before is None or after is None:
             continue  # binary: copied unchanged into every snapshot
-        for header, lines in hunks(before.splitlines(), after.splitlines()):
-            if not any(tag in line for line in lines):
-                context = "\n    ".join(lines[:8])
-                unled.append(f"{path} {header}: no {tag} in\n    {context}")
+        for hunk in hunks(before, after, path):
+            # An import the solved code needs follows from the TODO that asks for that code.
+            if not hunk.imports_only and not any(tag in line for line in hunk.starter_lines):
+                context = "\n    ".join(hunk.starter_lines[:8])
+                unled.append(f"{path} {hunk.header}: no {tag} in\n    {context}")
     return unled
 
 

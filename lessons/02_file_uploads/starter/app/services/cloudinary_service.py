@@ -6,15 +6,9 @@ from typing import Protocol
 import cloudinary
 import cloudinary.exceptions
 import cloudinary.uploader
-from cloudinary import CloudinaryImage
 from starlette.concurrency import run_in_threadpool
 
 from app.core.config import settings
-from app.services.errors import (
-    InvalidImageError,
-    PayloadTooLargeError,
-    ServiceUnavailableError,
-)
 
 # The first bytes of a file tell what it is; a file name or Content-Type is whatever the client says.
 ALLOWED_MIME_MAGIC = {

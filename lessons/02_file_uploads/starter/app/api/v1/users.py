@@ -1,18 +1,9 @@
 from fastapi import APIRouter
 
-from typing import Annotated
-
-from fastapi import Depends
-
 from app.api.deps import (
     CurrentUser,
     SessionDep,
-    AvatarStorageDep,
-    VerifiedUser,
 )
-
-from app.api.uploads import read_upload
-
 from app.schemas.user import UserRead, UserUpdate
 from app.services import users as user_service
 
