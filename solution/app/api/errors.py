@@ -3,10 +3,8 @@
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-# >>> given 03
 from slowapi.errors import RateLimitExceeded
 
-# <<< given 03
 
 from app.services.errors import (
     ConflictError,
@@ -15,11 +13,9 @@ from app.services.errors import (
     NotFoundError,
     PermissionDeniedError,
     ServiceError,
-    # >>> given 02
     InvalidImageError,
     PayloadTooLargeError,
     ServiceUnavailableError,
-    # <<< given 02
 )
 
 STATUS_BY_ERROR: dict[type[ServiceError], int] = {

@@ -3,9 +3,7 @@ from fastapi import APIRouter, Response, status
 
 from app.api.deps import (
     SessionDep,
-    # >>> given 04
     RedisDep,
-    # <<< given 04
 )
 from app.services.health import check_health
 
