@@ -3,10 +3,8 @@
 
 import pytest
 
-# >>> given 08
 from pydantic import ValidationError
 
-# <<< given 08
 from app.core.config import DEFAULT_SECRETS, Settings
 
 

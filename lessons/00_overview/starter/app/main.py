@@ -6,8 +6,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-# TODO(00): імпортуйте модуль health з app.api, коли допишете його (router підключить
-#   create_app нижче).
 from app.api.errors import register_error_handlers
 from app.api.v1 import api_router
 from app.core.config import settings

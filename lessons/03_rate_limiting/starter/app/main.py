@@ -15,8 +15,6 @@ from app.core.config import settings
 from app.core.database import engine
 from app.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
-# TODO(03): імпортуйте limiter з app.core.rate_limit (для app.state.limiter нижче).
-
 # JSON bodies are small; uploads get their own, larger limit.
 MAX_JSON_BODY_BYTES = 1024 * 1024
 BODY_LIMITS_BY_PATH = {

@@ -7,7 +7,6 @@ from app.core.security import (
     create_access_token,
     create_refresh_token,
     decode_refresh_token,
-    # TODO(01): WrongTokenPurposeError і decode_email_token (напишете в app/core/security.py).
 )
 from app.models import User
 from app.schemas.token import TokenPair

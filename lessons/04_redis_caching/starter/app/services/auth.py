@@ -4,8 +4,6 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# TODO(04): імпортуйте з app.core.cache CacheUnavailableError, blacklist_token
-#   і is_token_blacklisted (напишете їх там) — для logout і refresh нижче.
 from app.core.security import (
     TokenError,
     TokenExpiredError,

@@ -10,9 +10,6 @@ from fastapi.security import OAuth2PasswordRequestForm
 from app.api.deps import (
     SessionDep,
 )
-
-# TODO(01): імпортуйте create_email_token з app.core.security, коли напишете його там
-#   (потрібен у register і resend_verification нижче).
 from app.schemas.token import RefreshRequest, TokenPair
 from app.schemas.user import (
     UserCreate,

@@ -7,9 +7,6 @@ from app.api.deps import (
 from app.schemas.user import UserRead, UserUpdate
 from app.services import users as user_service
 
-# TODO(02): імпортуйте upload_avatar з app.services.cloudinary_service, коли напишете його
-#   (потрібен у POST /me/avatar нижче).
-
 router = APIRouter(prefix="/users", tags=["users"])
 
 

@@ -12,9 +12,6 @@ from app.api.deps import (
     MailerDep,
     SessionDep,
 )
-
-# TODO(03): імпортуйте settings з app.core.config і limiter з app.core.rate_limit (коли
-#   створите його там) — для декораторів @limiter.limit нижче.
 from app.core.security import create_email_token
 from app.schemas.token import RefreshRequest, TokenPair
 from app.schemas.user import (
