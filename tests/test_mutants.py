@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import py_compile
 import shutil
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,38 @@ def test_every_mutant_applies_to_its_reference_and_later_ones(
                 mutated = (tree / edit.file).read_text(encoding="utf-8")
                 assert mutated != (reference / edit.file).read_text(encoding="utf-8")
                 py_compile.compile(str(tree / edit.file), doraise=True)
+
+
+def reword_comments(tree: Path) -> int:
+    """Replace the text of every comment of every Python file under `tree`; how many."""
+    count = 0
+    for path in tree.rglob("*.py"):
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        with path.open("rb") as handle:
+            comments = [
+                token.start
+                for token in tokenize.tokenize(handle.readline)
+                if token.type == tokenize.COMMENT
+            ]
+        for row, column in comments:
+            line = lines[row - 1]
+            ending = line[len(line.rstrip("\r\n")) :]
+            lines[row - 1] = f"{line[:column]}# reworded{ending}"
+        path.write_text("".join(lines), encoding="utf-8")
+        count += len(comments)
+    return count
+
+
+@pytest.mark.parametrize("mutant_set", ALL, ids=lambda mutant_set: mutant_set.lesson)
+def test_every_mutant_still_applies_when_every_comment_is_reworded(
+    mutant_set: MutantSet, tmp_path: Path
+) -> None:
+    """Anchors are code, never comments: rewording the app's comments breaks no grading."""
+    for reference in references(mutant_set):
+        tree = tmp_path / reference.parent.name / reference.name
+        shutil.copytree(reference / "app", tree / "app")
+        assert reword_comments(tree) > 0
+        mutation.check_mutants(tree, mutant_set.mutants)
 
 
 @pytest.fixture(scope="module")
