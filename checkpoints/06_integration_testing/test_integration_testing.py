@@ -113,13 +113,22 @@ def test_mail_is_mocked_and_checked(integration_suite: mutation.Suite) -> None:
     title=f"Покриття коду тестами ≥ {MIN_COVERAGE:g}%",
     points=2,
     hint="`pytest tests/ --cov=app --cov-report=term-missing` покаже непокриті рядки: "
-    "допишіть тести на них (помилкові відповіді теж код).",
+    "допишіть тести на них (помилкові відповіді теж код). Рахуються тести, що перевіряють "
+    "відповіді, а не лише викликають код.",
 )
 @slow
-def test_coverage_reaches_the_minimum(coverage_suite: mutation.Suite) -> None:
+def test_coverage_reaches_the_minimum(
+    coverage_suite: mutation.Suite, integration_suite: mutation.Suite
+) -> None:
     run = mutation.coverage(coverage_suite)
     assert run.green, f"Тести tests/unit + tests/integration не проходять: {run.problem()}"
     assert run.coverage is not None, "Покриття не виміряно (pytest-cov не записав звіт)"
     assert run.coverage >= MIN_COVERAGE, (
         f"Покриття app/ вашими тестами: {run.coverage:.1f}%, потрібно ≥ {MIN_COVERAGE:g}%"
+    )
+    # Lines a test runs but checks nothing about are not covered by it: no points for calls alone.
+    verdicts = [mutation.verdict(integration_suite, mutant) for mutant in INTEGRATION.mutants]
+    assert any(verdict.caught for verdict in verdicts), (
+        "Тести виконують код, але не ловлять жодної із засіяних помилок: покриття без перевірок "
+        "не рахується"
     )
