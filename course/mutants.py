@@ -190,6 +190,29 @@ INTEGRATION = MutantSet(
     ),
 )
 
+# --- lesson 08: unit tests of the production settings --------------------------------------
+
+DEPLOY = MutantSet(
+    lesson="08_deploy",
+    paths=("tests/unit",),
+    mutants=(
+        Mutant(
+            id="production-accepts-default-secrets",
+            file=CONFIG,
+            old='if self.ENVIRONMENT == "production":',
+            new="if False:",
+            description="у production застосунок стартує із секретами за замовчуванням",
+        ),
+        Mutant(
+            id="postgres-url-kept",
+            file=CONFIG,
+            old='return "postgresql+asyncpg://" + value.removeprefix(prefix)',
+            new="return value",
+            description="DATABASE_URL виду postgres:// лишається без драйвера asyncpg",
+        ),
+    ),
+)
+
 # --- the homework: its reference is solution/ itself ------------------------------------------
 
 HOMEWORK = MutantSet(
@@ -227,4 +250,4 @@ HOMEWORK = MutantSet(
     ),
 )
 
-ALL = (UNIT, INTEGRATION, HOMEWORK)
+ALL = (UNIT, INTEGRATION, DEPLOY, HOMEWORK)

@@ -24,7 +24,9 @@ import httpx
 import pytest
 import yaml
 
+from course import mutation
 from course.checkpoint import checkpoint
+from course.mutants import DEPLOY
 from course.mutation import SCRUBBED, SCRUBBED_PREFIXES, descendants, kill_tree
 
 SECRETS = ("JWT_SECRET_KEY", "JWT_REFRESH_SECRET", "EMAIL_TOKEN_SECRET")
@@ -492,3 +494,27 @@ def test_render_blueprint_environment(student_dir: Path) -> None:
     assert "fromDatabase" in database or database.get("sync") is False, (
         "DATABASE_URL має братися з бази Render (fromDatabase)"
     )
+
+
+# --- the student's unit tests of the production settings ----------------------------------
+
+
+@pytest.fixture
+def deploy_suite(request: pytest.FixtureRequest, student_dir: Path, course_root: Path):
+    return mutation.suite_for(
+        request.session, student_dir, course_root, DEPLOY.lesson, DEPLOY.paths
+    )
+
+
+@checkpoint(
+    id="08.8",
+    title="Unit-тести production-налаштувань ловлять зламані запобіжники",
+    points=2,
+    hint="У tests/unit/test_config.py: Settings(_env_file=None, ENVIRONMENT='production', ...) із "
+    "секретом за замовчуванням → pytest.raises(ValidationError); postgres://… → "
+    "postgresql+asyncpg://…",
+)
+@pytest.mark.timeout(mutation.CHECKPOINT_LIMIT)
+def test_unit_tests_catch_broken_production_guards(deploy_suite: mutation.Suite) -> None:
+    for mutant in DEPLOY.mutants:
+        DEPLOY.assert_caught(deploy_suite, mutant.id)
