@@ -39,6 +39,7 @@ SECURITY = "app/core/security.py"
 CACHE = "app/core/cache.py"
 CONFIG = "app/core/config.py"
 EMAIL = "app/services/email.py"
+AVATARS = "app/services/cloudinary_service.py"
 USERS = "app/services/users.py"
 AUTH_ROUTER = "app/api/v1/auth.py"
 AUTH_SERVICE = "app/services/auth.py"
@@ -186,6 +187,45 @@ INTEGRATION = MutantSet(
             old="@limiter.limit(settings.REGISTER_RATE_LIMIT)",
             new="@limiter.limit(settings.LOGIN_RATE_LIMIT)",
             description="реєстрацію обмежено 10 запитами на хвилину з IP замість 5",
+        ),
+        Mutant(
+            id="avatar-limit-off-by-one",
+            file=AVATARS,
+            old="if len(data) > settings.MAX_AVATAR_BYTES:",
+            new="if len(data) > settings.MAX_AVATAR_BYTES + 1:",
+            description="аватар на 1 байт більший за ліміт приймається",
+        ),
+        Mutant(
+            id="window-drops-leap-day",
+            file=CONTACTS,
+            old="return window | (month_day == 229)",
+            new="return window",
+            description="SQL-фільтр вікна днів народження губить 29 лютого в невисокосний рік",
+        ),
+        Mutant(
+            id="cache-key-shared",
+            file=CONTACTS,
+            old='return f"birthdays:{user_id}:{today.isoformat()}"',
+            new='return f"birthdays:{today.isoformat()}"',
+            description="ключ кешу днів народження спільний для всіх користувачів",
+        ),
+        Mutant(
+            id="search-case-sensitive",
+            file=CONTACTS,
+            old="Contact.first_name.ilike(pattern),\n"
+            "            Contact.last_name.ilike(pattern),\n"
+            "            Contact.email.ilike(pattern),",
+            new="Contact.first_name.like(pattern),\n"
+            "            Contact.last_name.like(pattern),\n"
+            "            Contact.email.like(pattern),",
+            description="пошук контактів (q) розрізняє регістр (кирилиця)",
+        ),
+        Mutant(
+            id="cache-read-fails-closed",
+            file=CACHE,
+            old="        cached = await redis.hget(key, field)\n    except RedisError as exc:",
+            new="        cached = await redis.hget(key, field)\n    except ValueError as exc:",
+            description="коли Redis лежить, дні народження відповідають 500, а не даними з бази",
         ),
     ),
 )

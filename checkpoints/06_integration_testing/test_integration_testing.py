@@ -6,6 +6,9 @@ Redis fails 06.1. Every mutant checkpoint plants one bug (course/mutants.py) int
 solved app; the student's tests must fail there.
 """
 
+import tomllib
+from pathlib import Path
+
 import pytest
 
 from course import mutation
@@ -131,4 +134,85 @@ def test_coverage_reaches_the_minimum(
     assert any(verdict.caught for verdict in verdicts), (
         "Тести виконують код, але не ловлять жодної із засіяних помилок: покриття без перевірок "
         "не рахується"
+    )
+
+
+@checkpoint(
+    id="06.9",
+    title="Тести перевіряють ліміт розміру аватара",
+    points=1,
+    hint="Файл рівно на MAX_AVATAR_BYTES → 200, на 1 байт більший → 413 і нічого не збережено.",
+)
+@slow
+def test_catches_avatar_limit(integration_suite: mutation.Suite) -> None:
+    INTEGRATION.assert_caught(integration_suite, "avatar-limit-off-by-one")
+
+
+@checkpoint(
+    id="06.10",
+    title="Тести перевіряють SQL-вікно днів народження на 29 лютого",
+    points=1,
+    hint="Контакт з 29.02 у невисокосний рік: чи бачить його upcoming_birthdays, коли вікно "
+    "захоплює 28 лютого? Пройдіть днями через увесь рік і порівняйте з простим розрахунком.",
+)
+@slow
+def test_catches_window_without_leap_day(integration_suite: mutation.Suite) -> None:
+    INTEGRATION.assert_caught(integration_suite, "window-drops-leap-day")
+
+
+@checkpoint(
+    id="06.11",
+    title="Тести перевіряють, що кеш днів народження — свій у кожного користувача",
+    points=1,
+    hint="Два користувачі з різними контактами запитують /contacts/birthdays: чи не бачить "
+    "другий закешований список першого? Який ключ у Redis?",
+)
+@slow
+def test_catches_shared_cache_key(integration_suite: mutation.Suite) -> None:
+    INTEGRATION.assert_caught(integration_suite, "cache-key-shared")
+
+
+@checkpoint(
+    id="06.12",
+    title="Тести перевіряють пошук контактів без урахування регістру",
+    points=1,
+    hint="GET /contacts?q=… має знаходити «Тарас» і за «тарас»: перевірте і кирилицю.",
+)
+@slow
+def test_catches_case_sensitive_search(integration_suite: mutation.Suite) -> None:
+    INTEGRATION.assert_caught(integration_suite, "search-case-sensitive")
+
+
+@checkpoint(
+    id="06.13",
+    title="Тести перевіряють роботу без Redis",
+    points=1,
+    hint="Підмініть get_redis клієнтом Redis, що не відповідає (порт 1): дні народження мають "
+    "прийти з бази (200), а не 500.",
+)
+@slow
+def test_catches_cache_that_fails_closed(integration_suite: mutation.Suite) -> None:
+    INTEGRATION.assert_caught(integration_suite, "cache-read-fails-closed")
+
+
+@checkpoint(
+    id="06.14",
+    title="Coverage налаштовано в pyproject.toml: гілки, app/, greenlet",
+    points=1,
+    hint='[tool.coverage.run]: branch = true, source = ["app"], concurrency = ["greenlet", '
+    '"thread"] — без greenlet рядки після await у SQLAlchemy рахуються непокритими.',
+)
+def test_coverage_is_configured(student_dir: Path) -> None:
+    path = student_dir / "pyproject.toml"
+    assert path.is_file(), "Немає pyproject.toml"
+    try:
+        settings = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise AssertionError(f"pyproject.toml не читається: {exc}") from exc
+    run = settings.get("tool", {}).get("coverage", {}).get("run", {})
+    assert run, "У pyproject.toml немає [tool.coverage.run]"
+    assert run.get("branch") is True, "branch = true: рахуйте і гілки, не лише рядки"
+    assert "app" in run.get("source", []), 'source = ["app"]: покриття саме застосунку'
+    assert "greenlet" in run.get("concurrency", []), (
+        'concurrency = ["greenlet", "thread"]: інакше код після await у SQLAlchemy «непокритий»'
     )
