@@ -110,6 +110,13 @@ UNIT = MutantSet(
             description="cache-aside ходить у базу (loader) і тоді, коли значення вже є в кеші",
         ),
         Mutant(
+            id="blacklist-not-atomic",
+            file=CACHE,
+            old="ex=max(ttl, 1), nx=True))",
+            new="ex=max(ttl, 1)))",
+            description="blacklist_token без NX: другий виклик для того самого jti теж «перший»",
+        ),
+        Mutant(
             id="origins-keep-empty",
             file=CONFIG,
             old='[origin.strip() for origin in value.split(",") if origin.strip()]',
@@ -189,6 +196,13 @@ INTEGRATION = MutantSet(
             description="реєстрацію обмежено 10 запитами на хвилину з IP замість 5",
         ),
         Mutant(
+            id="limit-shared-by-all-ips",
+            file="app/core/rate_limit.py",
+            old="key_func=get_remote_address,",
+            new='key_func=lambda request: "everyone",',
+            description="ліміт запитів спільний для всіх IP: один клієнт вичерпує його всім",
+        ),
+        Mutant(
             id="avatar-limit-off-by-one",
             file=AVATARS,
             old="if len(data) > settings.MAX_AVATAR_BYTES:",
@@ -196,11 +210,12 @@ INTEGRATION = MutantSet(
             description="аватар на 1 байт більший за ліміт приймається",
         ),
         Mutant(
-            id="window-drops-leap-day",
+            id="window-not-wrapped",
             file=CONTACTS,
-            old="return window | (month_day == 229)",
-            new="return window",
-            description="SQL-фільтр вікна днів народження губить 29 лютого в невисокосний рік",
+            old="month_day.between(start, end) if start <= end else "
+            "(month_day >= start) | (month_day <= end)",
+            new="month_day.between(start, end)",
+            description="SQL-фільтр вікна днів народження не переходить через Новий рік",
         ),
         Mutant(
             id="cache-key-shared",

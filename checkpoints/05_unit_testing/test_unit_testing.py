@@ -34,14 +34,15 @@ def test_unit_tests_pass_on_the_solved_app(unit_suite: mutation.Suite) -> None:
 
 @checkpoint(
     id="05.2",
-    title="Тести перевіряють cache-aside: влучання в кеш не йде в базу",
+    title="Тести перевіряють Redis-помічники: cache-aside і атомарний blacklist",
     points=2,
-    hint="Передайте в get_or_set_cache loader-AsyncMock і викличте двічі з тим самим ключем: "
-    "скільки разів має бути викликаний loader?",
+    hint="get_or_set_cache з loader-AsyncMock двічі з тим самим ключем: скільки разів викликано "
+    "loader? blacklist_token двічі з тим самим jti: що поверне другий виклик (SET NX)?",
 )
 @slow
-def test_catches_cache_hit_reload(unit_suite: mutation.Suite) -> None:
+def test_catches_cache_helper_bugs(unit_suite: mutation.Suite) -> None:
     UNIT.assert_caught(unit_suite, "cache-hit-reloads")
+    UNIT.assert_caught(unit_suite, "blacklist-not-atomic")
 
 
 @checkpoint(

@@ -92,11 +92,12 @@ def test_catches_unchecked_blacklist(integration_suite: mutation.Suite) -> None:
     points=1,
     hint="У фікстурі client limiter вимкнено, інакше шоста реєстрація за прогін отримає 429; "
     "для тесту rate limit увімкніть його окремо (limiter.reset(), enabled = True) і перевірте, "
-    "що 6-та реєстрація з однієї IP — 429.",
+    "що 6-та реєстрація з однієї IP — 429, а з іншої IP — ні.",
 )
 @slow
 def test_catches_missing_register_limit(integration_suite: mutation.Suite) -> None:
     INTEGRATION.assert_caught(integration_suite, "register-not-limited")
+    INTEGRATION.assert_caught(integration_suite, "limit-shared-by-all-ips")
 
 
 @checkpoint(
@@ -150,14 +151,14 @@ def test_catches_avatar_limit(integration_suite: mutation.Suite) -> None:
 
 @checkpoint(
     id="06.10",
-    title="Тести перевіряють SQL-вікно днів народження на 29 лютого",
+    title="Тести перевіряють SQL-вікно днів народження в будь-який день року",
     points=1,
-    hint="Контакт з 29.02 у невисокосний рік: чи бачить його upcoming_birthdays, коли вікно "
-    "захоплює 28 лютого? Пройдіть днями через увесь рік і порівняйте з простим розрахунком.",
+    hint="Пройдіть «сьогодні» через увесь рік (і через Новий рік) з різними days і порівняйте "
+    "upcoming_birthdays з простим розрахунком у Python.",
 )
 @slow
-def test_catches_window_without_leap_day(integration_suite: mutation.Suite) -> None:
-    INTEGRATION.assert_caught(integration_suite, "window-drops-leap-day")
+def test_catches_window_that_does_not_wrap(integration_suite: mutation.Suite) -> None:
+    INTEGRATION.assert_caught(integration_suite, "window-not-wrapped")
 
 
 @checkpoint(
