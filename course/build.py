@@ -1,9 +1,10 @@
 """The snapshot generator: solution/ -> lessons/NN_name/{starter,solved}/.
 
-Cutting marker regions out can leave Python that is valid but not formatted (three blank lines
-where a region was, none before a `def` that followed one), so the rendered Python files of all
-snapshots are passed through `ruff format` with the solution's own ruff settings: one subprocess
-per build, on each distinct file content once.
+Cutting marker regions out can leave Python that is valid but not clean (an import that only the
+removed code used, an import block out of order, three blank lines where a region was, none
+before a `def` that followed one), so the rendered Python files of every snapshot get ruff's own
+fixes for those and `ruff format`, with the solution's own ruff settings: each snapshot passes
+`ruff check` (unused imports and import order included) and `ruff format --check` as generated.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from course.markers import Document, MarkerError, parse, render
 COURSEIGNORE = ".courseignore"
 SNAPSHOT_KINDS = ("starter", "solved")
 PYTHON_SUFFIXES = (".py", ".pyi")
+# ruff's fixes for what cut regions leave behind: unused imports, unsorted import blocks.
+LINT_FIXES = ("F401", "I")
 RUFF_PARSE_ERROR = re.compile(r"Failed to parse (?P<file>.+?):(?P<line>\d+):\d+: (?P<message>.*)")
 
 
@@ -138,49 +141,59 @@ def _ruff(config: Path) -> str:
 
 
 def format_python(rendered: dict[str, Snapshot], config: Path) -> None:
-    """`ruff format --config CONFIG` over every Python file of `rendered`, in place.
+    """Clean every Python file of `rendered` in place, with the solution's ruff settings.
 
-    Each distinct content is written once into a temp tree and one ruff process formats them
-    all. A file ruff cannot parse fails the build, named by its snapshot path and line.
+    Cutting regions out can leave an import nothing uses any more and an import block out of
+    order: ruff's own fixes for those (LINT_FIXES) run on each snapshot, then `ruff format` on
+    all of them. Each snapshot is written at its own paths into a temp tree, so that ruff tells
+    the app's first-party imports (`app`, `tests`) by the folders it sees, as in the snapshot
+    itself. A file ruff cannot parse fails the build, named by its snapshot path and line.
     """
-    first_use: dict[bytes, str] = {}  # content -> "03_rate_limiting/starter/app/main.py"
-    for folder, snapshot in rendered.items():
-        for path, file in snapshot.items():
-            if path.endswith(PYTHON_SUFFIXES):
-                first_use.setdefault(file.data, f"{folder}/{path}")
-    if not first_use:
+    python = {
+        f"{folder}/{path}": file
+        for folder, snapshot in rendered.items()
+        for path, file in snapshot.items()
+        if path.endswith(PYTHON_SUFFIXES)
+    }
+    if not python:
         return
     with tempfile.TemporaryDirectory(prefix="course-format-") as raw:
         tree = Path(raw)
-        names: dict[str, bytes] = {}
-        for number, (data, where) in enumerate(first_use.items()):
-            name = f"{number}{Path(where).suffix}"
-            (tree / name).write_bytes(data)
-            names[name] = data
-        settings = str(config.resolve())  # ruff runs in the temp tree
-        command = [_ruff(config), "format", "--config", settings, "--no-cache", "."]
-        result = subprocess.run(command, cwd=tree, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise _format_error(result.stderr or result.stdout, tree, names, first_use, config)
-        formatted = {data: (tree / name).read_bytes() for name, data in names.items()}
-    for snapshot in rendered.values():
-        for path, file in snapshot.items():
-            if path.endswith(PYTHON_SUFFIXES):
-                snapshot[path] = replace(file, data=formatted[file.data])
+        for where, file in python.items():
+            (tree / where).parent.mkdir(parents=True, exist_ok=True)
+            (tree / where).write_bytes(file.data)
+        ruff, settings = _ruff(config), str(config.resolve())  # ruff runs in the temp tree
+        fixes = ["check", "--fix-only", "--select", ",".join(LINT_FIXES)]
+        for folder in rendered:
+            if (tree / folder).is_dir():
+                command = [ruff, *fixes, "--no-cache", "--config", settings, "."]
+                _run_ruff(command, tree / folder, tree, list(rendered))
+        command = [ruff, "format", "--no-cache", "--config", settings, "."]
+        _run_ruff(command, tree, tree, list(rendered))
+        for folder, snapshot in rendered.items():
+            for path, file in snapshot.items():
+                if path.endswith(PYTHON_SUFFIXES):
+                    data = (tree / folder / path).read_bytes()
+                    snapshot[path] = replace(file, data=data)
 
 
-def _format_error(
-    output: str, tree: Path, names: dict[str, bytes], first_use: dict[bytes, str], config: Path
-) -> SnapshotFormatError:
-    match = RUFF_PARSE_ERROR.search(output)
-    if match is not None:
-        data = names.get(Path(match["file"]).name)
-        if data is not None:
-            where = first_use[data]
-            message = f"not valid Python after rendering (ruff: {match['message']})"
-            return SnapshotFormatError(where, int(match["line"]), message)
-    first = next((line for line in output.splitlines() if line.strip()), "ruff format failed")
-    return SnapshotFormatError(config.name, 0, first.replace(str(tree), "<snapshots>"))
+def _run_ruff(command: list[str], cwd: Path, tree: Path, folders: list[str]) -> None:
+    """Run ruff in the temp tree; a file it cannot parse is named by its earliest snapshot."""
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode == 0:
+        return
+    output = result.stderr or result.stdout
+    errors = []
+    for match in RUFF_PARSE_ERROR.finditer(output):
+        where = (cwd / match["file"]).resolve().relative_to(tree.resolve()).as_posix()
+        stage = next((n for n, name in enumerate(folders) if where.startswith(f"{name}/")), 0)
+        message = f"not valid Python after rendering (ruff: {match['message']})"
+        errors.append((stage, where, int(match["line"]), message))
+    if errors:
+        _, where, line, message = min(errors)
+        raise SnapshotFormatError(where, line, message)
+    first = next((line for line in output.splitlines() if line.strip()), "ruff failed")
+    raise SnapshotFormatError(Path(command[-2]).name, 0, first.replace(str(tree), "<snapshots>"))
 
 
 def _differs(path: Path, expected: RenderedFile) -> bool:

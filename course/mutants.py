@@ -1,6 +1,8 @@
 """The seeded bugs the testing checkpoints plant into a reference app (see course.mutation).
 
-Every `old` text is copied from the reference it mutates and must occur there exactly once;
+Every `old` text is copied from the reference it mutates and must occur there exactly once. It is
+code only, never a comment: rewording a comment of solution/ must not break grading
+(tests/test_mutants.py rewrites every comment and applies every mutant again);
 tests/test_mutants.py proves that each mutant applies to its lesson's solved snapshot (and to
 every later one), and that the reference's own test suite passes unmutated and fails on it.
 """
@@ -35,6 +37,9 @@ class MutantSet:
 CONTACTS = "app/services/contacts.py"
 SECURITY = "app/core/security.py"
 CACHE = "app/core/cache.py"
+CONFIG = "app/core/config.py"
+EMAIL = "app/services/email.py"
+AVATARS = "app/services/cloudinary_service.py"
 USERS = "app/services/users.py"
 AUTH_ROUTER = "app/api/v1/auth.py"
 AUTH_SERVICE = "app/services/auth.py"
@@ -55,10 +60,8 @@ UNIT = MutantSet(
         Mutant(
             id="leap-day-wrong",
             file=CONTACTS,
-            old="    except ValueError:  # 29 February in a common year is celebrated on the 28th\n"
-            "        this_year = birthday.replace(year=today.year, day=28)\n",
-            new="    except ValueError:  # 29 February in a common year is celebrated on the 28th\n"
-            "        this_year = birthday.replace(year=today.year, month=3, day=1)\n",
+            old="this_year = birthday.replace(year=today.year, day=28)",
+            new="this_year = birthday.replace(year=today.year, month=3, day=1)",
             description="29 лютого в невисокосний рік святкується 1 березня, а не 28 лютого",
         ),
         Mutant(
@@ -99,6 +102,34 @@ UNIT = MutantSet(
             new="create_token(email, ACCESS, timedelta(days=settings.JWT_ACCESS_TOKEN_",
             description="access-токен живе 30 днів замість 30 хвилин",
         ),
+        Mutant(
+            id="cache-hit-reloads",
+            file=CACHE,
+            old="return json.loads(cached)",
+            new="return await loader()",
+            description="cache-aside ходить у базу (loader) і тоді, коли значення вже є в кеші",
+        ),
+        Mutant(
+            id="blacklist-not-atomic",
+            file=CACHE,
+            old="ex=max(ttl, 1), nx=True))",
+            new="ex=max(ttl, 1)))",
+            description="blacklist_token без NX: другий виклик для того самого jti теж «перший»",
+        ),
+        Mutant(
+            id="origins-keep-empty",
+            file=CONFIG,
+            old='[origin.strip() for origin in value.split(",") if origin.strip()]',
+            new='[origin.strip() for origin in value.split(",")]',
+            description="ALLOWED_ORIGINS з комою в кінці дає порожнє джерело CORS",
+        ),
+        Mutant(
+            id="email-not-escaped",
+            file=EMAIL,
+            old='autoescape=select_autoescape(["html"])',
+            new="autoescape=False",
+            description="ім'я в HTML-листі не екранується: <script> потрапляє в лист як розмітка",
+        ),
     ),
 )
 
@@ -127,10 +158,8 @@ INTEGRATION = MutantSet(
         Mutant(
             id="unverified-login",
             file=USERS,
-            old="    if not user.is_verified:\n"
-            "        # 403, not 401: we know who this is, they may not log in yet.\n"
-            '        raise PermissionDeniedError("Email not verified")\n',
-            new="",
+            old='raise PermissionDeniedError("Email not verified")',
+            new="pass",
             description="login пускає користувача з неверифікованим email",
         ),
         Mutant(
@@ -153,12 +182,88 @@ INTEGRATION = MutantSet(
         Mutant(
             id="no-verification-email",
             file=AUTH_ROUTER,
-            old="    # Sent after the response: registration does not wait for (or fail on) the "
-            "SMTP server.\n"
-            "    background.add_task(send_verification_email, mailer, user.email, "
+            # The register route's call (4 spaces), not the resend route's (8).
+            old="\n    background.add_task(send_verification_email, mailer, user.email, "
             "user.full_name, token)\n",
-            new="",
+            new="\n",
             description="реєстрація не надсилає листа з посиланням для верифікації",
+        ),
+        Mutant(
+            id="register-not-limited",
+            file=AUTH_ROUTER,
+            old="@limiter.limit(settings.REGISTER_RATE_LIMIT)",
+            new="@limiter.limit(settings.LOGIN_RATE_LIMIT)",
+            description="реєстрацію обмежено 10 запитами на хвилину з IP замість 5",
+        ),
+        Mutant(
+            id="limit-shared-by-all-ips",
+            file="app/core/rate_limit.py",
+            old="key_func=get_remote_address,",
+            new='key_func=lambda request: "everyone",',
+            description="ліміт запитів спільний для всіх IP: один клієнт вичерпує його всім",
+        ),
+        Mutant(
+            id="avatar-limit-off-by-one",
+            file=AVATARS,
+            old="if len(data) > settings.MAX_AVATAR_BYTES:",
+            new="if len(data) > settings.MAX_AVATAR_BYTES + 1:",
+            description="аватар на 1 байт більший за ліміт приймається",
+        ),
+        Mutant(
+            id="window-not-wrapped",
+            file=CONTACTS,
+            old="month_day.between(start, end) if start <= end else "
+            "(month_day >= start) | (month_day <= end)",
+            new="month_day.between(start, end)",
+            description="SQL-фільтр вікна днів народження не переходить через Новий рік",
+        ),
+        Mutant(
+            id="cache-key-shared",
+            file=CONTACTS,
+            old='return f"birthdays:{user_id}:{today.isoformat()}"',
+            new='return f"birthdays:{today.isoformat()}"',
+            description="ключ кешу днів народження спільний для всіх користувачів",
+        ),
+        Mutant(
+            id="search-case-sensitive",
+            file=CONTACTS,
+            old="Contact.first_name.ilike(pattern),\n"
+            "            Contact.last_name.ilike(pattern),\n"
+            "            Contact.email.ilike(pattern),",
+            new="Contact.first_name.like(pattern),\n"
+            "            Contact.last_name.like(pattern),\n"
+            "            Contact.email.like(pattern),",
+            description="пошук контактів (q) розрізняє регістр (кирилиця)",
+        ),
+        Mutant(
+            id="cache-read-fails-closed",
+            file=CACHE,
+            old="        cached = await redis.hget(key, field)\n    except RedisError as exc:",
+            new="        cached = await redis.hget(key, field)\n    except ValueError as exc:",
+            description="коли Redis лежить, дні народження відповідають 500, а не даними з бази",
+        ),
+    ),
+)
+
+# --- lesson 08: unit tests of the production settings --------------------------------------
+
+DEPLOY = MutantSet(
+    lesson="08_deploy",
+    paths=("tests/unit",),
+    mutants=(
+        Mutant(
+            id="production-accepts-default-secrets",
+            file=CONFIG,
+            old='if self.ENVIRONMENT == "production":',
+            new="if False:",
+            description="у production застосунок стартує із секретами за замовчуванням",
+        ),
+        Mutant(
+            id="postgres-url-kept",
+            file=CONFIG,
+            old='return "postgresql+asyncpg://" + value.removeprefix(prefix)',
+            new="return value",
+            description="DATABASE_URL виду postgres:// лишається без драйвера asyncpg",
         ),
     ),
 )
@@ -172,10 +277,8 @@ HOMEWORK = MutantSet(
         Mutant(
             id="delete-not-invalidated",
             file=CONTACTS,
-            old="    # Homework, level 2: a deleted contact must leave the cached birthday list at "
-            "once.\n"
-            "    await invalidate(redis, birthdays_cache_key(owner.id, today))\n",
-            new="",
+            old="    await session.delete(contact)\n    await session.commit()\n",
+            new="    await session.delete(contact)\n    await session.commit()\n    return\n",
             description="DELETE /contacts/{id} не інвалідовує кеш днів народження",
         ),
         Mutant(
@@ -189,13 +292,12 @@ HOMEWORK = MutantSet(
             also=(
                 Edit(
                     AUTH_SERVICE,
-                    old="        await _revoke(redis, payload)  # first: a token store that is "
-                    "down changes nothing\n"
-                    "    except InvalidCredentialsError as exc:\n"
-                    '        raise InvalidInputError("Token has already been used") from exc\n',
-                    new="        await _revoke(redis, payload)\n"
-                    "    except InvalidCredentialsError:\n"
-                    "        pass\n",
+                    old="    except InvalidCredentialsError as exc:\n"
+                    '        raise InvalidInputError("Token has already been used") from exc\n'
+                    "    await users.set_password(",
+                    new="    except InvalidCredentialsError:\n"
+                    "        pass\n"
+                    "    await users.set_password(",
                 ),
             ),
             description="токен скидання пароля можна використати вдруге",
@@ -203,4 +305,4 @@ HOMEWORK = MutantSet(
     ),
 )
 
-ALL = (UNIT, INTEGRATION, HOMEWORK)
+ALL = (UNIT, INTEGRATION, DEPLOY, HOMEWORK)

@@ -9,8 +9,10 @@ One run builds a temporary tree: the reference app (``app/``, ``alembic/``, ``py
 ``python -m pytest <paths> -x`` there in a subprocess, on embedded defaults (the environment is
 scrubbed of ``DATABASE_URL``, ``REDIS_URL``, ``TEST_*`` and the app's settings; mail goes to a
 port where no SMTP server listens). A mutant is one or more exact text replacements in the
-reference; it is *caught* when the run ends with test failures (exit code 1). A collection
-error, a crash or a timeout is not a clean catch.
+reference, planted in memory as the app is imported (course/mutation_probe.py): the files stay
+correct, so tests that read them instead of calling the app catch nothing. A mutant is *caught*
+when the run ends with test failures (exit code 1). A collection error, a crash or a timeout is
+not a clean catch.
 
 Runs are cached per (student's tests digest, reference digest, paths, mutant): in memory for
 one grading run, whose checkpoints share them, and on disk under $COURSE_MUTATION_CACHE
@@ -44,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from course.files import memory_temp_root
+from course.mutation_probe import MUTANT_ENV, PROBE_ENV
 from course.paths import GRADED_ENV
 
 WORKERS = 2
@@ -107,61 +110,9 @@ HARNESS_ENV = {
 }
 PYTEST_OPTIONS = ("-q", "-p", "no:cacheprovider", "-p", "no:nbval", "-p", "no:faker")
 CACHE_ENV = "COURSE_MUTATION_CACHE"  # a folder for runs that outlive a grading run, or "off"
-CACHE_FORMAT = 1  # bump when what a stored run holds changes
-PROBE_MODULE = "course_mutation_probe"
-PROBE_ENV = "COURSE_PROBE_FILE"
-
-# Loaded into the student's pytest run with `-p`: one JSON line per event, read back by us.
-PROBE_SOURCE = '''"""Records what the course's mutation harness needs to know about a pytest run."""
-
-import json
-import os
-import sys
-
-import pytest
-
-_PATH = os.environ["COURSE_PROBE_FILE"]
-
-
-def _emit(event):
-    with open(_PATH, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(event) + "\\n")
-
-
-def _reason(report):
-    crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
-    if crash is not None and getattr(crash, "message", None):
-        return str(crash.message).strip().splitlines()[0][:500]
-    text = getattr(report, "longreprtext", "") or ""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line[1:].strip() for line in lines if line.startswith("E ")]
-    return (errors or lines or [""])[-1][:500]
-
-
-def pytest_collectreport(report):
-    if report.failed:
-        _emit({"event": "collect_error", "nodeid": report.nodeid, "reason": _reason(report)})
-
-
-def pytest_collection_finish(session):
-    _emit({"event": "collected", "count": len(session.items)})
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item):
-    # The fixtures are set up by now: is the app's rate limiter on while this test runs?
-    limiter = getattr(sys.modules.get("app.core.rate_limit"), "limiter", None)
-    enabled = getattr(limiter, "enabled", None)
-    _emit({"event": "limiter", "nodeid": item.nodeid,
-           "enabled": enabled if isinstance(enabled, bool) else None})
-    return (yield)
-
-
-def pytest_runtest_logreport(report):
-    if report.when == "call" or not report.passed:
-        _emit({"event": "report", "nodeid": report.nodeid, "when": report.when,
-               "outcome": report.outcome, "reason": _reason(report) if report.failed else ""})
-'''
+CACHE_FORMAT = 2  # bump when what a stored run holds changes
+PROBE_MODULE = "course_mutation_probe"  # course/mutation_probe.py, as the run imports it
+PROBE_FILE = Path(__file__).with_name("mutation_probe.py")
 
 
 class MutantError(RuntimeError):
@@ -211,7 +162,6 @@ class RunResult:
     failed: list[str] = field(default_factory=list)  # "nodeid: reason", failures and errors
     collect_errors: list[str] = field(default_factory=list)
     skipped: int = 0
-    limiter: dict[str, bool | None] = field(default_factory=dict)  # nodeid -> enabled
     coverage: float | None = None
     duration: float = 0.0
     output: str = ""
@@ -338,14 +288,6 @@ def check_mutants(reference: Path, mutants: Iterable[Mutant]) -> None:
                 )
 
 
-def apply_mutant(tree: Path, mutant: Mutant) -> None:
-    """Plant the mutant's bug into a tree that is a copy of its reference."""
-    check_mutants(tree, [mutant])
-    for edit in mutant.edits:
-        path = tree / edit.file
-        path.write_text(path.read_text(encoding="utf-8").replace(edit.old, edit.new), "utf-8")
-
-
 def build_tree(suite: Suite, destination: Path) -> None:
     """The reference without its tests/, plus the student's tests/."""
     ignore = shutil.ignore_patterns(*COPY_IGNORE)
@@ -362,7 +304,7 @@ def build_tree(suite: Suite, destination: Path) -> None:
         shutil.copytree(student_tests, destination / "tests", ignore=ignore, symlinks=True)
 
 
-def harness_env(probe_dir: Path, events: Path) -> dict[str, str]:
+def harness_env(probe_dir: Path, events: Path, mutant: Mutant | None = None) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -370,7 +312,17 @@ def harness_env(probe_dir: Path, events: Path) -> dict[str, str]:
     }
     env.update(HARNESS_ENV)
     env.update(PYTHONPATH=str(probe_dir), **{PROBE_ENV: str(events)})
+    if mutant is not None:
+        env[MUTANT_ENV] = json.dumps(edits_by_file(mutant))
     return env
+
+
+def edits_by_file(mutant: Mutant) -> dict[str, list[list[str]]]:
+    """The mutant as the probe plants it: per file, its replacements in order."""
+    edits: dict[str, list[list[str]]] = {}
+    for edit in mutant.edits:
+        edits.setdefault(edit.file, []).append([edit.old, edit.new])
+    return edits
 
 
 # --- running pytest -------------------------------------------------------------------------
@@ -426,8 +378,6 @@ def _result(exit_code: int | None, timed_out: bool, events: list[dict[str, Any]]
             result.collected = int(event.get("count", 0))
         elif kind == "collect_error":
             result.collect_errors.append(f"{event['nodeid'] or '?'}: {event.get('reason', '')}")
-        elif kind == "limiter":
-            result.limiter[event["nodeid"]] = event.get("enabled")
         elif kind == "report":
             if event["outcome"] == "passed":
                 result.passed += 1
@@ -460,9 +410,9 @@ def run_pytest(
         build_tree(suite, tree)
         scratch.mkdir()
         if mutant is not None:
-            apply_mutant(tree, mutant)
+            check_mutants(tree, [mutant])  # planted in memory by the probe, never on disk
         probe.mkdir()
-        (probe / f"{PROBE_MODULE}.py").write_text(PROBE_SOURCE, encoding="utf-8")
+        shutil.copyfile(PROBE_FILE, probe / f"{PROBE_MODULE}.py")
         events = work / "events.jsonl"
         report = work / "coverage.json"
         command = [
@@ -482,7 +432,7 @@ def run_pytest(
             command += ["--cov=app", f"--cov-report=json:{report}", "--cov-fail-under=0"]
         else:
             command.append("--no-cov")
-        env = harness_env(probe, events) | {"TMPDIR": str(scratch)}
+        env = harness_env(probe, events, mutant) | {"TMPDIR": str(scratch)}
         exit_code, timed_out, output = _execute(command, tree, env, limit or RUN_LIMIT)
         prefix = f"{tree}{os.sep}"  # the student knows tests/…, not /tmp/…/tree/tests/…
         result = _result(exit_code, timed_out, _read_events(events))
@@ -588,7 +538,7 @@ def cache_dir() -> Path | None:
 def _harness_digest() -> str:
     """What else decides an outcome: this harness, Python and every installed package."""
     digest = hashlib.sha256(f"{CACHE_FORMAT}\0{sys.version}\0".encode())
-    digest.update(Path(__file__).read_bytes())
+    digest.update(Path(__file__).read_bytes() + PROBE_FILE.read_bytes())
     installed = sorted(
         f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()
     )
@@ -606,8 +556,6 @@ def _cache_file(key: tuple[Any, ...]) -> Path | None:
 
 def _keepable(result: object) -> bool:
     """Only outcomes that the same inputs give again: no hang, no kill, no timeout."""
-    if isinstance(result, FixtureListing):
-        return result.ok
     return (
         isinstance(result, RunResult)
         and result.exit_code is not None
@@ -617,7 +565,7 @@ def _keepable(result: object) -> bool:
     )
 
 
-def _store(path: Path, result: RunResult | FixtureListing) -> None:
+def _store(path: Path, result: RunResult) -> None:
     data = {"type": type(result).__name__, "value": asdict(result)}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -628,12 +576,10 @@ def _store(path: Path, result: RunResult | FixtureListing) -> None:
         pass  # a cache that cannot be written only costs time
 
 
-def _load(path: Path) -> RunResult | FixtureListing | None:
+def _load(path: Path) -> RunResult | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         value = data["value"]
-        if data["type"] == "FixtureListing":
-            return FixtureListing(**value)
         if data["type"] == "RunResult":
             tuples = {name: tuple(value[name]) for name in ("missing", "paths")}
             return RunResult(**(value | tuples))
@@ -728,64 +674,6 @@ def describe(mutant: Mutant, run: RunResult) -> str:
     if run.exit_code == 0:
         return f"Помилку {bug} не спіймано: усі {run.passed} тестів пройшли з нею"
     return f"З помилкою {bug} pytest завершився з кодом {run.exit_code}: {last_line(run.output)}"
-
-
-# --- fixtures the student's conftest defines ------------------------------------------------
-
-_FIXTURE_LINE = re.compile(r"^([A-Za-z_]\w*)(?: \[\w+ scope\])? -- (\S+?):(\d+)$")
-
-
-@dataclass
-class FixtureListing:
-    ok: bool
-    fixtures: dict[str, str]  # name -> "tests/conftest.py:48" (conftest files under tests/)
-    problem: str = ""
-
-
-def _fixtures(suite: Suite) -> Future[FixtureListing]:
-    return _submit(_key(suite, "fixtures"), lambda: _list_fixtures(suite))
-
-
-def conftest_fixtures(suite: Suite) -> FixtureListing:
-    """`pytest --fixtures -v` on the student's tests: the fixtures their conftest files define.
-
-    pytest itself says which fixtures exist and where, so a fixture pulled in through
-    `pytest_plugins` or an import counts as well as one written in the file.
-    """
-    return _fixtures(suite).result()
-
-
-def start_fixtures(suite: Suite) -> None:
-    _fixtures(suite)
-
-
-def _list_fixtures(suite: Suite) -> FixtureListing:
-    paths = [path for path in suite.paths if (suite.student / path).exists()]
-    if not paths:
-        return FixtureListing(False, {}, f"У вашій копії немає {', '.join(suite.paths)}")
-    work = Path(tempfile.mkdtemp(prefix="course-fixtures-"))
-    try:
-        tree, probe = work / "tree", work / "probe"
-        build_tree(suite, tree)
-        probe.mkdir()
-        command = [sys.executable, "-m", "pytest", "--fixtures", "-v", *paths, *PYTEST_OPTIONS]
-        command += ["--no-cov", f"--rootdir={tree}", *_config(tree)]
-        env = harness_env(probe, work / "events.jsonl")
-        exit_code, timed_out, output = _execute(command, tree, env, RUN_LIMIT)
-        output = output.replace(f"{tree}{os.sep}", "")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    found: dict[str, str] = {}
-    for line in output.splitlines():
-        match = _FIXTURE_LINE.match(line.strip())
-        location = match.group(2) if match else ""
-        if match and location.startswith("tests/") and Path(location).name == "conftest.py":
-            found.setdefault(match.group(1), f"{location}:{match.group(3)}")
-    if timed_out:
-        return FixtureListing(False, found, f"pytest --fixtures не завершився за {RUN_LIMIT:g} с")
-    if exit_code not in (0, 5):
-        return FixtureListing(False, found, startup_error(output, exit_code))
-    return FixtureListing(True, found)
 
 
 def _config(tree: Path) -> list[str]:

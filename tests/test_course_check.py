@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -354,7 +353,6 @@ class Run:
     code: int
     output: str
     report: dict[str, Any]
-    elapsed: float
     before: dict[str, str]
 
     def entry(self, checkpoint_id: str) -> dict[str, Any]:
@@ -378,14 +376,12 @@ def runs(root: Path) -> dict[str, Run]:
         lesson = LESSON_OF.get(name, "01")
         command = [sys.executable, "-m", "course", "check", lesson, "--path", str(folder)]
         command += ["--json", str(root / f"{name}.json"), "--timeout", str(TIMEOUT)]
-        started = time.monotonic()
         done = subprocess.run(
             command, env=env, cwd=root, capture_output=True, timeout=WALL_LIMIT * 2, check=False
         )
-        elapsed = time.monotonic() - started
         report = json.loads((root / f"{name}.json").read_text(encoding="utf-8"))
         output = (done.stdout + done.stderr).decode()
-        return Run(folder, done.returncode, output, report, elapsed, before)
+        return Run(folder, done.returncode, output, report, before)
 
     for name, files in COPIES.items():
         write(root / "copies" / name, files)
@@ -428,7 +424,6 @@ def test_broken_copies_fail_cleanly_with_a_hint(runs: dict[str, Run], name: str)
     assert BROKEN_REASONS[name] in hello["message"], hello["message"]
     assert "\nПідказка: " in hello["message"]
     assert "Traceback" not in run.output and "course/grader" not in run.output
-    assert run.elapsed < WALL_LIMIT
 
 
 def test_missing_app_names_the_students_folder(runs: dict[str, Run]) -> None:
@@ -444,7 +439,6 @@ def test_a_hang_at_import_costs_one_timeout_per_process_only(runs: dict[str, Run
     # Each of the grader's pytest processes (they run at the same time) imports the copy once;
     # the import failure is remembered there, so no other checkpoint waits for it again.
     assert sum(1 for seconds in times if seconds >= TIMEOUT) <= SHARDS, times
-    assert sum(times) < (SHARDS + 1) * TIMEOUT, times
 
 
 def test_an_endpoint_hang_spares_other_checkpoints(runs: dict[str, Run]) -> None:

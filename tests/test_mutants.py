@@ -13,8 +13,8 @@ collection error, a hang, a mutant that does not apply, a scrubbed environment.
 from __future__ import annotations
 
 import json
-import py_compile
 import shutil
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from course import mutation
 from course.manifest import load_manifest
 from course.mutants import ALL, HOMEWORK, MutantSet
 from course.mutation import Mutant, MutantError, Suite
+from course.mutation_probe import mutated_source
 from course.paths import GRADED_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,19 +45,50 @@ def own_reference(mutant_set: MutantSet) -> Path:
 
 @pytest.mark.parametrize("mutant_set", ALL, ids=lambda mutant_set: mutant_set.lesson)
 def test_every_mutant_applies_to_its_reference_and_later_ones(
-    mutant_set: MutantSet, tmp_path: Path
+    mutant_set: MutantSet,
 ) -> None:
     assert len({mutant.id for mutant in mutant_set.mutants}) == len(mutant_set.mutants)
     for reference in references(mutant_set):
         mutation.check_mutants(reference, mutant_set.mutants)
         for mutant in mutant_set.mutants:
-            tree = tmp_path / reference.parent.name / mutant.id
-            shutil.copytree(reference / "app", tree / "app")
-            mutation.apply_mutant(tree, mutant)
-            for edit in mutant.edits:
-                mutated = (tree / edit.file).read_text(encoding="utf-8")
-                assert mutated != (reference / edit.file).read_text(encoding="utf-8")
-                py_compile.compile(str(tree / edit.file), doraise=True)
+            # As the probe plants it: each file's source with its replacements, compiled.
+            for file, edits in mutation.edits_by_file(mutant).items():
+                source = (reference / file).read_text(encoding="utf-8")
+                mutated = mutated_source(source, edits)
+                assert mutated != source
+                compile(mutated, str(reference / file), "exec", dont_inherit=True)
+
+
+def reword_comments(tree: Path) -> int:
+    """Replace the text of every comment of every Python file under `tree`; how many."""
+    count = 0
+    for path in tree.rglob("*.py"):
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        with path.open("rb") as handle:
+            comments = [
+                token.start
+                for token in tokenize.tokenize(handle.readline)
+                if token.type == tokenize.COMMENT
+            ]
+        for row, column in comments:
+            line = lines[row - 1]
+            ending = line[len(line.rstrip("\r\n")) :]
+            lines[row - 1] = f"{line[:column]}# reworded{ending}"
+        path.write_text("".join(lines), encoding="utf-8")
+        count += len(comments)
+    return count
+
+
+@pytest.mark.parametrize("mutant_set", ALL, ids=lambda mutant_set: mutant_set.lesson)
+def test_every_mutant_still_applies_when_every_comment_is_reworded(
+    mutant_set: MutantSet, tmp_path: Path
+) -> None:
+    """Anchors are code, never comments: rewording the app's comments breaks no grading."""
+    for reference in references(mutant_set):
+        tree = tmp_path / reference.parent.name / reference.name
+        shutil.copytree(reference / "app", tree / "app")
+        assert reword_comments(tree) > 0
+        mutation.check_mutants(tree, mutant_set.mutants)
 
 
 @pytest.fixture(scope="module")

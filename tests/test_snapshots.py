@@ -1,18 +1,23 @@
 """The eighteen generated snapshots (lessons/NN_name/{starter,solved}) are what the course promises.
 
-(a) they are in sync with solution/ (`course build --check`);
+(a) they are in sync with solution/ (`course build --check`) and clean for ruff (lint, import
+    order and format, as a student runs it inside one);
 (b) every change a lesson makes (starter → solved) is led by a `TODO(NN)` of that lesson: each hunk
-    of the unified diff (3 lines of context) has a `TODO(NN)` line on its starter side, and every
-    new file is named in a `TODO(NN)` line of the starter;
+    of the unified diff (3 lines of context) has a `TODO(NN)` line on its starter side, unless it
+    only adds or removes imports (the generator drops those the starter does not use: the code
+    that needs them is asked for by a TODO), and every new file is named in a `TODO(NN)` line
+    of the starter;
 (c) nothing leaks: no marker text, no `TODO(MM)` outside starter(MM), no homework code;
 (d) each one starts on its own from inside its folder (`alembic upgrade head`, then uvicorn on
     embedded defaults): /docs answers, and /health too once the lesson is solved;
 (e) the tests a snapshot carries pass inside it (solved 05: tests/unit; solved 06 and 08: tests/),
     and starter(05) brings no unit tests of its own;
-(f) the checkpoints tell them apart: `course check NN` fails on starter(NN) with lesson NN's score
-    below its maximum and passes on solved(NN), every earlier lesson re-checked there too (so each
-    lesson's checkpoints pass on every later snapshot); `course check homework` fails on
-    solved(08), where the homework starts, and passes on solution/ with every lesson re-checked.
+(f) the checkpoints tell them apart, one by one: EVERY checkpoint of lesson NN fails on
+    starter(NN) (no free points) and passes on solved(NN); `course check NN` passes on solved(NN)
+    with every earlier lesson re-checked there too (so each lesson's checkpoints pass on every
+    later snapshot); every homework checkpoint fails on solved(08), where the homework starts,
+    and passes on solution/, with every lesson re-checked. Each snapshot is graded once; the
+    per-checkpoint tests read its report.
 
 The slow parts run in the background from the start of the module, two at a time (these machines
 have two cores), while the quick checks go on. Grading a testing lesson (05, 06) runs the
@@ -24,6 +29,7 @@ homework on solved(08) without re-checking the lessons.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import os
 import re
@@ -64,6 +70,7 @@ STOP_SECONDS = 10.0
 SUITE_SECONDS = 300.0
 GRADING_SECONDS = 900.0
 GRADING_TEST = "test_checkpoints_tell_starter_from_solved"
+CHECKPOINT_TEST = "test_checkpoint_fails_on_starter_and_passes_on_solved"
 HOMEWORK_TEST = "test_homework_checkpoints_tell_solved_08_from_the_solution"
 
 # What must never reach a snapshot.
@@ -188,6 +195,23 @@ def has_checkpoints(lesson: Lesson) -> bool:
     return any((CHECKPOINTS / lesson.name).glob("test_*.py"))
 
 
+def checkpoint_ids(lesson: Lesson) -> list[str]:
+    """The id of every `@checkpoint(id=...)` in the lesson's folder, read from the source."""
+    found: list[str] = []
+    for path in sorted((CHECKPOINTS / lesson.name).glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "checkpoint":
+                ids = [kw.value for kw in node.keywords if kw.arg == "id"]
+                found += [item.value for item in ids if isinstance(item, ast.Constant)]
+    return sorted(set(found), key=found.index)
+
+
+# (lesson, checkpoint id) of every checkpoint of the course, the homework's included.
+CHECKPOINTS_OF_COURSE = [
+    (lesson, checkpoint) for lesson in MANIFEST.graded for checkpoint in checkpoint_ids(lesson)
+]
+
+
 def gradings() -> list[Grading]:
     """What (f) grades; the slowest first, so they start as early as possible."""
     planned: list[Grading] = []
@@ -262,13 +286,14 @@ def background(request: pytest.FixtureRequest) -> Iterator[Background]:
     jobs = Background()
     # Only what the selected tests need: the long gradings first, then the suites, the rest.
     lessons = {lesson.id for lesson in selected(request, GRADING_TEST, "lesson")}
+    lessons |= {lesson.id for lesson, _ in selected(request, CHECKPOINT_TEST, "checkpoint")}
     planned = [item for item in gradings() if item.of in lessons]
     names = {
         getattr(item, "originalname", "")
         for item in request.session.items
         if item.path == request.path
     }
-    if HOMEWORK_TEST in names:
+    if HOMEWORK_TEST in names or MANIFEST.homework.id in lessons:
         planned = [*HOMEWORK_GRADINGS, *planned]  # re-checks every lesson: the longest jobs
     suites = selected(request, "test_snapshot_tests_pass_inside_it", "key")
     if "test_starter_05_brings_no_unit_tests" in names:
@@ -298,17 +323,53 @@ def test_build_check_is_clean() -> None:
     assert done.returncode == 0, f"`course build --check`:\n{done.tail(60)}"
 
 
+@pytest.mark.parametrize(("lesson", "kind"), SNAPSHOTS, ids=snapshot_id)
+def test_snapshot_is_clean_for_ruff(lesson: Lesson, kind: str) -> None:
+    """A student's `ruff check` (import order too) and `ruff format --check` find nothing to say
+    about code they did not write: run from inside the snapshot, with its own settings."""
+    ruff = [sys.executable, "-m", "ruff"]
+    for command in (["check", "--extend-select", "F401,I"], ["format", "--check"]):
+        done = run([*ruff, *command, "--no-cache", "."], folder(lesson, kind), clean_env(), 60)
+        assert done.returncode == 0, f"ruff {command[0]} in {lesson.name}/{kind}:\n{done.tail()}"
+
+
 # --- (b) every change is led by a TODO -------------------------------------------------------
 
 
-def hunks(before: list[str], after: list[str]) -> list[tuple[str, list[str]]]:
-    """(header, starter-side lines) of every hunk of the unified diff, 3 lines of context."""
-    found: list[tuple[str, list[str]]] = []
-    for line in difflib.unified_diff(before, after, n=3, lineterm=""):
-        if line.startswith("@@"):
-            found.append((line, []))
-        elif found and line[:1] in (" ", "-"):
-            found[-1][1].append(line[1:])
+@dataclass(frozen=True)
+class Hunk:
+    header: str
+    starter_lines: list[str]  # the starter side, context included
+    imports_only: bool  # every changed line is blank or part of an import statement
+
+
+def import_lines(text: str, path: str) -> set[int]:
+    """0-based numbers of the lines of every import statement of a Python file."""
+    if not path.endswith(".py"):
+        return set()
+    return {
+        number
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for number in range(node.lineno - 1, (node.end_lineno or node.lineno))
+    }
+
+
+def hunks(before: str, after: str, path: str) -> list[Hunk]:
+    """The hunks of the unified diff starter → solved (3 lines of context)."""
+    old, new = before.splitlines(), after.splitlines()
+    imports_before, imports_after = import_lines(before, path), import_lines(after, path)
+    found: list[Hunk] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for group in matcher.get_grouped_opcodes(3):
+        starter = [line for _, i1, i2, _, _ in group for line in old[i1:i2]]
+        changed_old = [i for tag, i1, i2, _, _ in group if tag != "equal" for i in range(i1, i2)]
+        changed_new = [j for tag, _, _, j1, j2 in group if tag != "equal" for j in range(j1, j2)]
+        imports_only = all(i in imports_before or not old[i].strip() for i in changed_old) and all(
+            j in imports_after or not new[j].strip() for j in changed_new
+        )
+        header = f"@@ -{group[0][1] + 1} +{group[0][3] + 1} @@"
+        found.append(Hunk(header, starter, imports_only))
     return found
 
 
@@ -327,10 +388,11 @@ def unled_changes(lesson: Lesson) -> list[str]:
         before, after = starter[path], solved.get(path, "")
         if before is None or after is None:
             continue  # binary: copied unchanged into every snapshot
-        for header, lines in hunks(before.splitlines(), after.splitlines()):
-            if not any(tag in line for line in lines):
-                context = "\n    ".join(lines[:8])
-                unled.append(f"{path} {header}: no {tag} in\n    {context}")
+        for hunk in hunks(before, after, path):
+            # An import the solved code needs follows from the TODO that asks for that code.
+            if not hunk.imports_only and not any(tag in line for line in hunk.starter_lines):
+                context = "\n    ".join(hunk.starter_lines[:8])
+                unled.append(f"{path} {hunk.header}: no {tag} in\n    {context}")
     return unled
 
 
@@ -497,26 +559,62 @@ def describe(report: GradeReport) -> str:
     return "\n".join(lines)
 
 
+def graded_report(background: Background, item: Grading) -> tuple[GradeReport, str]:
+    """The report of one grading (each runs once per module) and a summary for failures."""
+    report, seconds = background.result(item, lambda: run_grading(item), 3 * GRADING_SECONDS)
+    return report, f"{item.label} ({seconds:.0f} s): {describe(report)}"
+
+
 @pytest.mark.timeout(3 * GRADING_SECONDS)
 @pytest.mark.parametrize("lesson", MANIFEST.lessons, ids=snapshot_id)
 def test_checkpoints_tell_starter_from_solved(background: Background, lesson: Lesson) -> None:
     if not has_checkpoints(lesson):
         pytest.skip(f"checkpoints/{lesson.name}/ has no checkpoints yet")
-    mine = [item for item in gradings() if item.of == lesson.id]
-    for item in mine:
-        report, seconds = background.result(
-            item, lambda item=item: run_grading(item), 3 * GRADING_SECONDS
-        )
-        summary = f"{item.label} ({seconds:.0f} s): {describe(report)}"
-        if item.kind == "starter":
-            # `course check NN --path lessons/NN/starter` exits 1: graded, and not full marks.
-            assert not report.errors, summary
-            assert not report.passed and report.score < report.max_score, summary
-        else:
-            # ... and exits 0 on lessons/NN/solved, earlier lessons re-checked there too.
+    for item in (item for item in gradings() if item.of == lesson.id):
+        report, summary = graded_report(background, item)
+        assert not report.errors, summary
+        if item.graded == lesson.id:
+            # Every checkpoint graded is one CHECKPOINT_TEST knows (and proves one by one).
+            graded = [result.id for result in report.results]
+            assert graded == checkpoint_ids(lesson), summary
+        if item.kind == "solved":
+            # `course check NN` exits 0 on lessons/NN/solved, earlier lessons re-checked there.
             assert report.passed, summary
-            if item.graded == lesson.id:
-                assert report.score == report.max_score > 0, summary
+
+
+def report_of(background: Background, grading: Grading, checkpoint: str) -> tuple[bool, str]:
+    """(passed, why) of one checkpoint in one grading's report."""
+    report, summary = graded_report(background, grading)
+    found = [result for result in report.results if result.id == checkpoint]
+    assert len(found) == 1, f"{checkpoint} not graded once by {summary}"
+    return found[0].passed, f"{grading.label}: {checkpoint} {found[0].reason}\n{summary}"
+
+
+def tells_apart(lesson: Lesson) -> tuple[Grading, Grading]:
+    """(where the lesson starts, where it is done): the gradings a checkpoint must tell apart."""
+    if lesson.is_homework:
+        return HOMEWORK_GRADINGS
+    mine = [item for item in gradings() if item.of == lesson.id and item.graded == lesson.id]
+    starter = next(item for item in mine if item.kind == "starter")
+    return starter, next(item for item in mine if item.kind == "solved")
+
+
+@pytest.mark.timeout(3 * GRADING_SECONDS)
+@pytest.mark.parametrize(
+    "checkpoint",
+    CHECKPOINTS_OF_COURSE,
+    ids=[checkpoint for _, checkpoint in CHECKPOINTS_OF_COURSE],
+)
+def test_checkpoint_fails_on_starter_and_passes_on_solved(
+    background: Background, checkpoint: tuple[Lesson, str]
+) -> None:
+    """No free points, no impossible ones: the untouched starter fails it, the solved passes."""
+    lesson, checkpoint_id = checkpoint
+    start, done = tells_apart(lesson)
+    passed, why = report_of(background, start, checkpoint_id)
+    assert not passed, f"a free point: {why}"
+    passed, why = report_of(background, done, checkpoint_id)
+    assert passed, why
 
 
 @pytest.mark.timeout(3 * GRADING_SECONDS)

@@ -1,4 +1,8 @@
-"""Lesson 00: the Module 12 baseline runs — settings from .env, /health, Swagger, contacts CRUD."""
+"""Lesson 00: the Module 12 baseline runs — settings from .env, /health, Swagger.
+
+The contacts CRUD it starts from is given, so lesson 01 grades it (01.5), where access to it
+changes.
+"""
 
 from pathlib import Path
 
@@ -10,17 +14,19 @@ from course.checkpoint import checkpoint
 
 @checkpoint(
     id="00.1",
-    title="Застосунок запускається, Swagger UI на /docs",
+    title="Swagger на /docs показує GET /health поруч із маршрутами /api/v1",
     points=1,
-    hint="`uvicorn app.main:app` має стартувати; FastAPI сам віддає /docs і /openapi.json.",
+    hint="Маршрут здоров'я живе поза префіксом /api/v1: підключіть router з app/api/health.py "
+    "у create_app (app.include_router) — і Swagger сам його покаже.",
 )
-async def test_swagger_is_served(api: httpx.AsyncClient) -> None:
+async def test_swagger_lists_health(api: httpx.AsyncClient) -> None:
     docs = await api.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower(), "/docs не віддає Swagger UI"
-    schema = (await api.get("/openapi.json")).json()
-    assert any(path.startswith("/api/v1/") for path in schema["paths"]), (
+    paths = (await api.get("/openapi.json")).json()["paths"]
+    assert any(path.startswith("/api/v1/") for path in paths), (
         "В OpenAPI немає маршрутів з префіксом /api/v1"
     )
+    assert "get" in paths.get("/health", {}), "В OpenAPI (Swagger) немає GET /health"
 
 
 @checkpoint(
@@ -86,22 +92,3 @@ async def test_health_names_a_failing_database(
     assert response.status_code == 503, f"/health з недоступною базою: {response.status_code}"
     body = response.json()
     assert body.get("database") not in (None, "ok"), f"У відповіді не видно, що впала база: {body}"
-
-
-@checkpoint(
-    id="00.5",
-    title="CRUD контактів Module 12 працює з токеном",
-    points=2,
-    hint="Маршрути /api/v1/contacts: створення 201, список {items, total}, 404 для чужого або "
-    "неіснуючого id; без токена — 401.",
-)
-async def test_contacts_crud(api: httpx.AsyncClient, make_user, contact) -> None:
-    headers = await make_user()
-    assert (await api.get("/api/v1/contacts")).status_code == 401, "Без токена має бути 401"
-    created = await api.post("/api/v1/contacts", json=contact(), headers=headers)
-    assert created.status_code == 201, f"Створення: {created.status_code} {created.text[:200]}"
-    listed = (await api.get("/api/v1/contacts", headers=headers)).json()
-    assert listed["total"] == 1 and len(listed["items"]) == 1, f"Список: {listed}"
-    other = await make_user("bob@example.com")
-    stolen = await api.get(f"/api/v1/contacts/{created.json()['id']}", headers=other)
-    assert stolen.status_code == 404, "Чужий контакт має бути 404 (не 403 і не 200)"

@@ -103,17 +103,27 @@ async def test_login_requires_verification(
 
 @checkpoint(
     id="01.5",
-    title="Контакти лише для верифікованих (require_verified)",
+    title="Контакти лише для верифікованих (require_verified), CRUD для них працює",
     points=2,
     hint="Залежність require_verified поверх get_current_user: валідний токен, але "
-    "is_verified=False → 403.",
+    "is_verified=False → 403; верифікований працює з контактами як і раніше (чужий id — 404).",
 )
-async def test_contacts_require_verified_user(api: httpx.AsyncClient, make_user) -> None:
+async def test_contacts_require_verified_user(api: httpx.AsyncClient, make_user, contact) -> None:
     headers = await make_user("unverified@example.com", verified=False)
     me = await api.get("/api/v1/users/me", headers=headers)
     assert me.status_code == 200, "GET /users/me доступний і неверифікованому"
     contacts = await api.get("/api/v1/contacts", headers=headers)
     assert contacts.status_code == 403, f"/contacts для неверифікованого: {contacts.status_code}"
+    # The verified keep the Module 12 CRUD: 401 without a token, 404 for another's contact.
+    verified = await make_user()
+    assert (await api.get("/api/v1/contacts")).status_code == 401, "Без токена має бути 401"
+    created = await api.post("/api/v1/contacts", json=contact(), headers=verified)
+    assert created.status_code == 201, f"Створення: {created.status_code} {created.text[:200]}"
+    listed = (await api.get("/api/v1/contacts", headers=verified)).json()
+    assert listed["total"] == 1 and len(listed["items"]) == 1, f"Список: {listed}"
+    other = await make_user("bob@example.com")
+    stolen = await api.get(f"/api/v1/contacts/{created.json()['id']}", headers=other)
+    assert stolen.status_code == 404, "Чужий контакт має бути 404 (не 403 і не 200)"
 
 
 @checkpoint(

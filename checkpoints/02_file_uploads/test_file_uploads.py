@@ -24,14 +24,20 @@ async def upload(api: httpx.AsyncClient, headers: dict[str, str], data: bytes, n
     title="PNG і WebP приймаються, у відповіді avatar_url",
     points=2,
     hint="Маршрут POST /users/me/avatar приймає multipart-поле `file` (UploadFile), зберігає "
-    "його через сервіс сховища й повертає користувача з avatar_url.",
+    "його через сервіс сховища й повертає користувача з avatar_url; без Cloudinary застосунок "
+    "сам віддає збережений файл за цим URL (StaticFiles на /media).",
 )
 async def test_valid_images_are_stored(api: httpx.AsyncClient, make_user) -> None:
     headers = await make_user()
     for data, name in ((PNG, "a.png"), (WEBP, "a.webp")):
         response = await upload(api, headers, data, name)
         assert response.status_code == 200, f"{name}: {response.status_code} {response.text[:200]}"
-        assert response.json().get("avatar_url"), f"{name}: avatar_url порожній"
+        url = response.json().get("avatar_url")
+        assert url, f"{name}: avatar_url порожній"
+        served = await api.get(url)  # local storage: the app serves its own media folder
+        assert served.status_code == 200 and served.content == data, (
+            f"{name}: GET {url} → {served.status_code}, а не збережений файл"
+        )
 
 
 @pytest.mark.parametrize(
@@ -59,22 +65,27 @@ async def test_non_images_are_rejected(
 
 @checkpoint(
     id="02.3",
-    title="Завеликий файл → 413, нічого не збережено",
+    title="Файл рівно на ліміт приймається, на байт більший → 413, нічого не збережено",
     points=2,
     hint="Не довіряйте розміру від клієнта: читайте не більше MAX_AVATAR_BYTES + 1 байт і "
-    "відповідайте 413, якщо прочитали більше за ліміт.",
+    "відповідайте 413, якщо прочитали більше за ліміт. Ліміт тіла запиту для JSON (1 МБ) "
+    "замалий для аватара: дайте шляху аватара власний (BODY_LIMITS_BY_PATH у main.py).",
 )
 async def test_too_large_file(api: httpx.AsyncClient, make_user, student_import) -> None:
     settings = student_import("app.core.config").settings
+    limit = settings.MAX_AVATAR_BYTES
     headers = await make_user()
-    too_big = PNG + b"\x00" * (settings.MAX_AVATAR_BYTES + 1 - len(PNG))
+    fits = await upload(api, headers, PNG + b"\x00" * (limit - len(PNG)), "max.png")
+    assert fits.status_code == 200, f"Файл рівно на ліміт ({limit} байт): {fits.status_code}"
+    headers = await make_user("bob@example.com")
+    too_big = PNG + b"\x00" * (limit + 1 - len(PNG))
     response = await upload(api, headers, too_big, "big.png")
     assert response.status_code == 413, f"Файл на 1 байт більший за ліміт: {response.status_code}"
     me = (await api.get("/api/v1/users/me", headers=headers)).json()
     assert not me.get("avatar_url"), "Завеликий файл не має потрапити у сховище"
     media = Path(settings.MEDIA_DIR)  # the run's media folder, emptied before every test
-    stored = list(media.rglob("*.*")) if media.exists() else []
-    assert not stored, f"У сховищі з'явилися файли: {stored}"
+    stored = [path.name for path in media.rglob("*.*")] if media.exists() else []
+    assert len(stored) == 1, f"У сховищі має бути лише аватар, що вмістився в ліміт: {stored}"
 
 
 @checkpoint(

@@ -15,6 +15,16 @@ async def redis_of(student_import) -> Any:
     return await student_import("app.core.cache").get_redis()
 
 
+def dead_redis() -> Any:
+    """A client of a Redis that is down: nothing listens on port 1, so every command fails with
+    a connection error at once (redis-py would otherwise retry with a backoff of seconds)."""
+    from redis.asyncio import Redis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    return Redis(host="127.0.0.1", port=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
+
+
 async def add(api: httpx.AsyncClient, headers, contact, name: str, birthday: date) -> dict:
     payload = contact(first_name=name, email=f"{name.lower()}@example.com", birthday=str(birthday))
     response = await api.post("/api/v1/contacts", json=payload, headers=headers)
@@ -153,16 +163,74 @@ async def test_cache_fails_open(
 ) -> None:
     headers = await make_user()
     await add(api, headers, contact, "Soon", (pinned_today + timedelta(days=3)).replace(year=1990))
-    # Nothing listens on port 1: every Redis command fails with a connection error, at once
-    # (redis-py would otherwise retry each command with a backoff of seconds).
-    from redis.asyncio import Redis
-    from redis.asyncio.retry import Retry
-    from redis.backoff import NoBackoff
-
-    dead = Redis(host="127.0.0.1", port=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
+    dead = dead_redis()
     cache = student_import("app.core.cache")
     monkeypatch.setattr(cache, "_client", dead, raising=False)
     student_app.dependency_overrides[cache.get_redis] = lambda: dead
     response = await api.get(BIRTHDAYS, headers=headers)
     assert response.status_code == 200, f"Redis недоступний: {response.status_code}"
     assert [c["first_name"] for c in response.json()] == ["Soon"]
+
+
+@checkpoint(
+    id="04.6",
+    title="/health звітує і про Redis: ok, а коли Redis лежить — називає його",
+    points=1,
+    hint="check_health(session, redis) пінгує Redis через той самий _probe: RedisError — це "
+    "відповідь «unavailable», а не 500; маршрут /health отримує redis: RedisDep.",
+)
+async def test_health_reports_redis(api: httpx.AsyncClient, student_app, student_import) -> None:
+    healthy = await api.get("/health")
+    assert healthy.status_code == 200, f"/health: {healthy.status_code}"
+    assert healthy.json().get("redis") == "ok", f"/health не звітує про Redis: {healthy.json()}"
+    student_app.dependency_overrides[student_import("app.core.cache").get_redis] = dead_redis
+    down = await api.get("/health")
+    assert down.status_code != 500, "Недоступний Redis обернувся на 500"
+    body = down.json()
+    assert body.get("redis") not in (None, "ok"), f"Не видно, що Redis недоступний: {body}"
+    assert body.get("database") == "ok", f"База працює, а /health каже інше: {body}"
+
+
+@checkpoint(
+    id="04.7",
+    title="Під час зупинки застосунок закриває клієнт Redis",
+    points=1,
+    hint="У lifespan після yield: await close_redis() (з app.core.cache), потім engine.dispose().",
+)
+async def test_shutdown_closes_redis(
+    student_app, student_import, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    async def close_redis() -> None:
+        calls.append("close_redis")
+
+    # The name the copy calls it by: the cache module's, or the one main.py imported.
+    for name in ("app.core.cache", "app.main"):
+        module = student_import(name)
+        if hasattr(module, "close_redis"):
+            monkeypatch.setattr(module, "close_redis", close_redis)
+    async with student_app.router.lifespan_context(student_app):
+        assert not calls, "close_redis викликано ще до зупинки"
+    assert calls, "Після зупинки (lifespan) клієнт Redis не закрито: close_redis не викликано"
+
+
+@checkpoint(
+    id="04.8",
+    title="Сид-скрипт скидає кеш днів народження, який він змінив",
+    points=1,
+    hint="scripts/seed_data.py після commit: invalidate(redis, birthdays_cache_key(user.id, "
+    "today)), інакше GET /contacts/birthdays до кінця TTL показує список без нових контактів.",
+)
+async def test_seeding_invalidates_the_birthday_cache(
+    api: httpx.AsyncClient, student_import, pinned_today: date
+) -> None:
+    seed_data = student_import("scripts.seed_data")
+    database = student_import("app.core.database")
+    async with database.SessionLocal() as session:
+        user, _ = await seed_data.ensure_demo_user(session)
+    redis = await redis_of(student_import)
+    key = student_import("app.services.contacts").birthdays_cache_key(user.id, pinned_today)
+    await redis.hset(key, "stale", "[]")
+    await seed_data.seed(count=3, random_seed=1, today=pinned_today)
+    assert not await redis.exists(key), f"Після сиду в Redis лишився старий кеш {key}"

@@ -12,8 +12,6 @@ from course.checkpoint import checkpoint
 from course.mutants import UNIT
 
 MIN_TESTS = 5
-# The fixture chain of the lesson plan (tests/conftest.py, read top to bottom).
-CHAIN = ("async_engine", "async_session", "client", "test_user", "auth_headers")
 slow = pytest.mark.timeout(mutation.CHECKPOINT_LIMIT)
 
 
@@ -26,7 +24,6 @@ slow = pytest.mark.timeout(mutation.CHECKPOINT_LIMIT)
 )
 @slow
 def test_unit_tests_pass_on_the_solved_app(unit_suite: mutation.Suite) -> None:
-    mutation.start_fixtures(unit_suite)  # 05.2's run, beside this one
     run = mutation.baseline(unit_suite)
     assert run.green, run.problem()
     assert run.passed >= MIN_TESTS, (
@@ -37,18 +34,15 @@ def test_unit_tests_pass_on_the_solved_app(unit_suite: mutation.Suite) -> None:
 
 @checkpoint(
     id="05.2",
-    title="Ланцюжок фікстур у tests/conftest.py",
+    title="Тести перевіряють Redis-помічники: cache-aside і атомарний blacklist",
     points=2,
-    hint="У tests/conftest.py мають бути фікстури async_engine → async_session → client "
-    "(dependency_overrides[get_db]) → test_user → auth_headers; `pytest --fixtures tests/unit` "
-    "покаже, що бачить pytest.",
+    hint="get_or_set_cache з loader-AsyncMock двічі з тим самим ключем: скільки разів викликано "
+    "loader? blacklist_token двічі з тим самим jti: що поверне другий виклик (SET NX)?",
 )
 @slow
-def test_fixture_chain_in_conftest(unit_suite: mutation.Suite) -> None:
-    listing = mutation.conftest_fixtures(unit_suite)
-    assert listing.ok, listing.problem
-    missing = [name for name in CHAIN if name not in listing.fixtures]
-    assert not missing, f"pytest не знаходить у conftest.py фікстур: {', '.join(missing)}"
+def test_catches_cache_helper_bugs(unit_suite: mutation.Suite) -> None:
+    UNIT.assert_caught(unit_suite, "cache-hit-reloads")
+    UNIT.assert_caught(unit_suite, "blacklist-not-atomic")
 
 
 @checkpoint(
@@ -109,3 +103,27 @@ def test_catches_purpose_confusion(unit_suite: mutation.Suite) -> None:
 @slow
 def test_catches_access_ttl(unit_suite: mutation.Suite) -> None:
     UNIT.assert_caught(unit_suite, "access-ttl-days")
+
+
+@checkpoint(
+    id="05.8",
+    title="Тести перевіряють розбір ALLOWED_ORIGINS",
+    points=2,
+    hint="Settings(_env_file=None, ALLOWED_ORIGINS='https://a.example.com, ') — які джерела "
+    "CORS мають вийти? Порожніх бути не повинно.",
+)
+@slow
+def test_catches_empty_origin(unit_suite: mutation.Suite) -> None:
+    UNIT.assert_caught(unit_suite, "origins-keep-empty")
+
+
+@checkpoint(
+    id="05.9",
+    title="Тести перевіряють, що ім'я в листі екрановане",
+    points=2,
+    hint="Викличте send_verification_email з full_name='<script>…' і AsyncMock-поштою: що "
+    "лежить у body надісланого листа?",
+)
+@slow
+def test_catches_unescaped_email(unit_suite: mutation.Suite) -> None:
+    UNIT.assert_caught(unit_suite, "email-not-escaped")

@@ -6,6 +6,9 @@ Redis fails 06.1. Every mutant checkpoint plants one bug (course/mutants.py) int
 solved app; the student's tests must fail there.
 """
 
+import tomllib
+from pathlib import Path
+
 import pytest
 
 from course import mutation
@@ -85,20 +88,16 @@ def test_catches_unchecked_blacklist(integration_suite: mutation.Suite) -> None:
 
 @checkpoint(
     id="06.6",
-    title="Limiter вимкнено в тестах",
+    title="Тести перевіряють ліміт реєстрацій (limiter вмикається лише для них)",
     points=1,
-    hint="Без цього шоста реєстрація за прогін отримає 429, хоч би який правильний був код: "
-    "вимкніть limiter у фікстурі client (conftest.py), а тести rate limit вмикайте окремо.",
+    hint="У фікстурі client limiter вимкнено, інакше шоста реєстрація за прогін отримає 429; "
+    "для тесту rate limit увімкніть його окремо (limiter.reset(), enabled = True) і перевірте, "
+    "що 6-та реєстрація з однієї IP — 429, а з іншої IP — ні.",
 )
 @slow
-def test_limiter_is_disabled_in_tests(integration_suite: mutation.Suite) -> None:
-    run = mutation.baseline(integration_suite)
-    assert run.green, f"Спершу мають пройти самі тести (06.1): {run.problem()}"
-    states = list(run.limiter.values())
-    assert any(state is False for state in states), (
-        f"Під час жодного з {len(states)} тестів app.core.rate_limit.limiter не був вимкнений "
-        "(limiter.enabled лишався True)"
-    )
+def test_catches_missing_register_limit(integration_suite: mutation.Suite) -> None:
+    INTEGRATION.assert_caught(integration_suite, "register-not-limited")
+    INTEGRATION.assert_caught(integration_suite, "limit-shared-by-all-ips")
 
 
 @checkpoint(
@@ -118,13 +117,103 @@ def test_mail_is_mocked_and_checked(integration_suite: mutation.Suite) -> None:
     title=f"Покриття коду тестами ≥ {MIN_COVERAGE:g}%",
     points=2,
     hint="`pytest tests/ --cov=app --cov-report=term-missing` покаже непокриті рядки: "
-    "допишіть тести на них (помилкові відповіді теж код).",
+    "допишіть тести на них (помилкові відповіді теж код). Рахуються тести, що перевіряють "
+    "відповіді, а не лише викликають код.",
 )
 @slow
-def test_coverage_reaches_the_minimum(coverage_suite: mutation.Suite) -> None:
+def test_coverage_reaches_the_minimum(
+    coverage_suite: mutation.Suite, integration_suite: mutation.Suite
+) -> None:
     run = mutation.coverage(coverage_suite)
     assert run.green, f"Тести tests/unit + tests/integration не проходять: {run.problem()}"
     assert run.coverage is not None, "Покриття не виміряно (pytest-cov не записав звіт)"
     assert run.coverage >= MIN_COVERAGE, (
         f"Покриття app/ вашими тестами: {run.coverage:.1f}%, потрібно ≥ {MIN_COVERAGE:g}%"
+    )
+    # Lines a test runs but checks nothing about are not covered by it: no points for calls alone.
+    verdicts = [mutation.verdict(integration_suite, mutant) for mutant in INTEGRATION.mutants]
+    assert any(verdict.caught for verdict in verdicts), (
+        "Тести виконують код, але не ловлять жодної із засіяних помилок: покриття без перевірок "
+        "не рахується"
+    )
+
+
+@checkpoint(
+    id="06.9",
+    title="Тести перевіряють ліміт розміру аватара",
+    points=1,
+    hint="Файл рівно на MAX_AVATAR_BYTES → 200, на 1 байт більший → 413 і нічого не збережено.",
+)
+@slow
+def test_catches_avatar_limit(integration_suite: mutation.Suite) -> None:
+    INTEGRATION.assert_caught(integration_suite, "avatar-limit-off-by-one")
+
+
+@checkpoint(
+    id="06.10",
+    title="Тести перевіряють SQL-вікно днів народження в будь-який день року",
+    points=1,
+    hint="Пройдіть «сьогодні» через увесь рік (і через Новий рік) з різними days і порівняйте "
+    "upcoming_birthdays з простим розрахунком у Python.",
+)
+@slow
+def test_catches_window_that_does_not_wrap(integration_suite: mutation.Suite) -> None:
+    INTEGRATION.assert_caught(integration_suite, "window-not-wrapped")
+
+
+@checkpoint(
+    id="06.11",
+    title="Тести перевіряють, що кеш днів народження — свій у кожного користувача",
+    points=1,
+    hint="Два користувачі з різними контактами запитують /contacts/birthdays: чи не бачить "
+    "другий закешований список першого? Який ключ у Redis?",
+)
+@slow
+def test_catches_shared_cache_key(integration_suite: mutation.Suite) -> None:
+    INTEGRATION.assert_caught(integration_suite, "cache-key-shared")
+
+
+@checkpoint(
+    id="06.12",
+    title="Тести перевіряють пошук контактів без урахування регістру",
+    points=1,
+    hint="GET /contacts?q=… має знаходити «Тарас» і за «тарас»: перевірте і кирилицю.",
+)
+@slow
+def test_catches_case_sensitive_search(integration_suite: mutation.Suite) -> None:
+    INTEGRATION.assert_caught(integration_suite, "search-case-sensitive")
+
+
+@checkpoint(
+    id="06.13",
+    title="Тести перевіряють роботу без Redis",
+    points=1,
+    hint="Підмініть get_redis клієнтом Redis, що не відповідає (порт 1): дні народження мають "
+    "прийти з бази (200), а не 500.",
+)
+@slow
+def test_catches_cache_that_fails_closed(integration_suite: mutation.Suite) -> None:
+    INTEGRATION.assert_caught(integration_suite, "cache-read-fails-closed")
+
+
+@checkpoint(
+    id="06.14",
+    title="Coverage налаштовано в pyproject.toml: гілки, app/, greenlet",
+    points=1,
+    hint='[tool.coverage.run]: branch = true, source = ["app"], concurrency = ["greenlet", '
+    '"thread"] — без greenlet рядки після await у SQLAlchemy рахуються непокритими.',
+)
+def test_coverage_is_configured(student_dir: Path) -> None:
+    path = student_dir / "pyproject.toml"
+    assert path.is_file(), "Немає pyproject.toml"
+    try:
+        settings = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise AssertionError(f"pyproject.toml не читається: {exc}") from exc
+    run = settings.get("tool", {}).get("coverage", {}).get("run", {})
+    assert run, "У pyproject.toml немає [tool.coverage.run]"
+    assert run.get("branch") is True, "branch = true: рахуйте і гілки, не лише рядки"
+    assert "app" in run.get("source", []), 'source = ["app"]: покриття саме застосунку'
+    assert "greenlet" in run.get("concurrency", []), (
+        'concurrency = ["greenlet", "thread"]: інакше код після await у SQLAlchemy «непокритий»'
     )

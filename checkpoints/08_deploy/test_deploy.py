@@ -24,7 +24,9 @@ import httpx
 import pytest
 import yaml
 
+from course import mutation
 from course.checkpoint import checkpoint
+from course.mutants import DEPLOY
 from course.mutation import SCRUBBED, SCRUBBED_PREFIXES, descendants, kill_tree
 
 SECRETS = ("JWT_SECRET_KEY", "JWT_REFRESH_SECRET", "EMAIL_TOKEN_SECRET")
@@ -169,21 +171,57 @@ def last_words(done: subprocess.CompletedProcess[str]) -> str:
     return lines[-1].strip()[:300] if lines else f"код {done.returncode}"
 
 
+def alembic_check_problem(student_dir: Path, database: Path) -> str:
+    """ "" when `alembic check` finds the migrated schema equal to the models."""
+    check = alembic(student_dir, database, "check")
+    return "" if check.returncode == 0 else f"alembic check: {last_words(check)}"
+
+
+# --- .dockerignore ----------------------------------------------------------------------------
+
+# What the build context must leave out (secrets, local state, tests) and what the image needs.
+LEFT_OUT = (".env", ".venv/pyvenv.cfg", "tests/conftest.py", "contacts.db", "media/avatars/a.png")
+KEPT = ("app/main.py", "alembic.ini", "alembic/env.py", "scripts/start.sh", "requirements.txt")
+
+
+def dockerignore_pattern(pattern: str) -> re.Pattern[str]:
+    """Docker's pattern syntax (Go's filepath.Match plus `**`) as a regular expression."""
+    parts = re.split(r"(\*\*/?|\*|\?)", pattern.strip().strip("/"))
+    wildcards = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return re.compile("".join(wildcards.get(part, re.escape(part)) for part in parts))
+
+
+def left_out(path: str, rules: list[tuple[bool, re.Pattern[str]]]) -> bool:
+    """Docker's rule: the last matching line wins; a line that matches a folder covers its files."""
+    parts = path.split("/")
+    prefixes = ["/".join(parts[:end]) for end in range(1, len(parts) + 1)]
+    excluded = False
+    for negated, pattern in rules:
+        if any(pattern.fullmatch(prefix) for prefix in prefixes):
+            excluded = not negated
+    return excluded
+
+
 @checkpoint(
     id="08.2",
-    title="Alembic: upgrade head на порожній базі і жодного розходження з моделями",
+    title=".dockerignore: секрети, локальний стан і тести не потрапляють в образ",
     points=2,
-    hint="`alembic upgrade head` має створити всю схему з нуля, а `alembic check` — не знаходити "
-    "змін: кожна зміна моделей потребує міграції (alembic revision --autogenerate).",
+    hint="Усе, що не виключено в .dockerignore, потрапляє в контекст збірки (і може — в образ): "
+    ".env, .venv/, tests/, *.db, media/ — геть; app/, alembic/, scripts/, requirements.txt — "
+    "лишаються.",
 )
-@pytest.mark.timeout(2 * ALEMBIC_LIMIT + 10)
-def test_alembic_upgrade_and_check(student_dir: Path, tmp_path: Path) -> None:
-    assert (student_dir / "alembic.ini").is_file(), "Немає alembic.ini"
-    database = tmp_path / "empty.db"
-    upgrade = alembic(student_dir, database, "upgrade", "head")
-    assert upgrade.returncode == 0, f"alembic upgrade head: {last_words(upgrade)}"
-    check = alembic(student_dir, database, "check")
-    assert check.returncode == 0, f"alembic check: {last_words(check)}"
+def test_dockerignore(student_dir: Path) -> None:
+    path = student_dir / ".dockerignore"
+    assert path.is_file(), "Немає .dockerignore у корені проєкту"
+    rules = [
+        (line.startswith("!"), dockerignore_pattern(line.removeprefix("!")))
+        for line in (raw.strip() for raw in path.read_text(encoding="utf-8").splitlines())
+        if line and not line.startswith("#")
+    ]
+    leaking = [name for name in LEFT_OUT if not left_out(name, rules)]
+    assert not leaking, f"В образ потрапить: {', '.join(leaking)}"
+    lost = [name for name in KEPT if left_out(name, rules)]
+    assert not lost, f".dockerignore виключає потрібне для запуску: {', '.join(lost)}"
 
 
 # --- production settings ----------------------------------------------------------------------
@@ -336,9 +374,10 @@ def wait_for_health(process: subprocess.Popen[bytes], url: str, log: Path) -> ht
     title="Стартова команда мігрує порожню базу і піднімає сервер на $PORT",
     points=3,
     hint="scripts/start.sh (чи CMD): `alembic upgrade head`, потім "
-    "`uvicorn app.main:app --host 0.0.0.0 --port $PORT` — Render задає PORT сам.",
+    "`uvicorn app.main:app --host 0.0.0.0 --port $PORT` — Render задає PORT сам. Міграції мають "
+    "створювати всю схему моделей (`alembic check` без розходжень).",
 )
-@pytest.mark.timeout(STARTUP_LIMIT + ALEMBIC_LIMIT)
+@pytest.mark.timeout(STARTUP_LIMIT + 2 * ALEMBIC_LIMIT)
 def test_start_command_serves_health(student_dir: Path, tmp_path: Path) -> None:
     command = start_command(student_dir)
     port, database = free_port(), tmp_path / "prod.db"
@@ -369,6 +408,8 @@ def test_start_command_serves_health(student_dir: Path, tmp_path: Path) -> None:
     assert "alembic_version" in tables, (
         f"`{shlex.join(command)}` не запустив міграції: у базі немає таблиці alembic_version"
     )
+    problem = alembic_check_problem(student_dir, database)
+    assert not problem, f"Схема після міграцій розходиться з моделями: {problem}"
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -453,3 +494,27 @@ def test_render_blueprint_environment(student_dir: Path) -> None:
     assert "fromDatabase" in database or database.get("sync") is False, (
         "DATABASE_URL має братися з бази Render (fromDatabase)"
     )
+
+
+# --- the student's unit tests of the production settings ----------------------------------
+
+
+@pytest.fixture
+def deploy_suite(request: pytest.FixtureRequest, student_dir: Path, course_root: Path):
+    return mutation.suite_for(
+        request.session, student_dir, course_root, DEPLOY.lesson, DEPLOY.paths
+    )
+
+
+@checkpoint(
+    id="08.8",
+    title="Unit-тести production-налаштувань ловлять зламані запобіжники",
+    points=2,
+    hint="У tests/unit/test_config.py: Settings(_env_file=None, ENVIRONMENT='production', ...) із "
+    "секретом за замовчуванням → pytest.raises(ValidationError); postgres://… → "
+    "postgresql+asyncpg://…",
+)
+@pytest.mark.timeout(mutation.CHECKPOINT_LIMIT)
+def test_unit_tests_catch_broken_production_guards(deploy_suite: mutation.Suite) -> None:
+    for mutant in DEPLOY.mutants:
+        DEPLOY.assert_caught(deploy_suite, mutant.id)

@@ -2,42 +2,20 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
-# >>> given 02
 from pathlib import Path
 
-# <<< given 02
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-
-# >>> given 02
 from fastapi.staticfiles import StaticFiles
 
-# <<< given 02
-# >>> lesson 00
 from app.api import health
-
-# --- todo
-# TODO(00): імпортуйте модуль health з app.api, коли допишете його (router підключить
-#   create_app нижче).
-# <<< lesson 00
 from app.api.errors import register_error_handlers
 from app.api.v1 import api_router
-
-# >>> given 04
 from app.core.cache import close_redis
-
-# <<< given 04
 from app.core.config import settings
 from app.core.database import engine
 from app.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
-
-# >>> lesson 03
 from app.core.rate_limit import limiter
-
-# --- todo
-# TODO(03): імпортуйте limiter з app.core.rate_limit (для app.state.limiter нижче).
-# <<< lesson 03
 
 # JSON bodies are small; uploads get their own, larger limit.
 MAX_JSON_BODY_BYTES = 1024 * 1024

@@ -1,40 +1,20 @@
 """Dependencies shared by the routers: the session, the current user and outside services."""
 
-# >>> given 04
 from datetime import date
-
-# <<< given 04
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordBearer
-
-# >>> given 01
 from fastapi_mail import FastMail
-
-# <<< given 01
-# >>> given 04
 from redis.asyncio import Redis
-
-# <<< given 04
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# >>> given 04
 from app.core.cache import get_redis
-
-# <<< given 04
 from app.core.database import get_db
 from app.core.security import TokenError, decode_access_token
 from app.models import User
-
-# >>> given 02
 from app.services.cloudinary_service import AvatarStorage, get_avatar_storage
-
-# <<< given 02
-# >>> given 01
 from app.services.email import get_email_service
-
-# <<< given 01
 from app.services.users import get_user_by_email
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login")

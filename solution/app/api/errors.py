@@ -2,24 +2,18 @@
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-
-# >>> given 03
 from slowapi.errors import RateLimitExceeded
-
-# <<< given 03
 
 from app.services.errors import (
     ConflictError,
     InvalidCredentialsError,
+    InvalidImageError,
     InvalidInputError,
     NotFoundError,
+    PayloadTooLargeError,
     PermissionDeniedError,
     ServiceError,
-    # >>> given 02
-    InvalidImageError,
-    PayloadTooLargeError,
     ServiceUnavailableError,
-    # <<< given 02
 )
 
 STATUS_BY_ERROR: dict[type[ServiceError], int] = {

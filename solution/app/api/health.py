@@ -2,10 +2,8 @@
 from fastapi import APIRouter, Response, status
 
 from app.api.deps import (
-    SessionDep,
-    # >>> given 04
     RedisDep,
-    # <<< given 04
+    SessionDep,
 )
 from app.services.health import check_health
 

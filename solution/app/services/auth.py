@@ -1,54 +1,30 @@
 """Token flows: login pairs, refresh, and (from block 1 on) verification, revocation, reset."""
 
-# >>> given 01
 from collections.abc import Callable
-
-# <<< given 01
-# >>> given 04
 from datetime import UTC, datetime
 
 from redis.asyncio import Redis
-
-# <<< given 04
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# >>> lesson 04
 from app.core.cache import CacheUnavailableError, blacklist_token, is_token_blacklisted
-
-# --- todo
-# TODO(04): імпортуйте з app.core.cache CacheUnavailableError, blacklist_token
-#   і is_token_blacklisted (напишете їх там) — для logout і refresh нижче.
-# <<< lesson 04
 from app.core.security import (
     TokenError,
-    create_access_token,
-    create_refresh_token,
-    decode_refresh_token,
-    # >>> given 01
     TokenExpiredError,
     TokenPayload,
-    # <<< given 01
-    # >>> lesson 01
     WrongTokenPurposeError,
+    create_access_token,
+    create_refresh_token,
     decode_email_token,
-    # --- todo
-    # TODO(01): WrongTokenPurposeError і decode_email_token (напишете в app/core/security.py).
-    # <<< lesson 01
-    # >>> lesson homework
     decode_password_reset_token,
-    # <<< lesson homework
+    decode_refresh_token,
 )
 from app.models import User
 from app.schemas.token import TokenPair
 from app.services import users
 from app.services.errors import (
     InvalidCredentialsError,
-    # >>> given 01
     InvalidInputError,
-    # <<< given 01
-    # >>> given 04
     ServiceUnavailableError,
-    # <<< given 04
 )
 
 

@@ -66,6 +66,7 @@ class CloudinaryAvatarStorage:
         )
 
     async def save(self, user_id: int, data: bytes, mime_type: str) -> str:
+        # >>> lesson 02
         public_id = f"contacts_api/avatar_{user_id}"
         # The SDK blocks on HTTP: run it in a worker thread.
         try:
@@ -81,6 +82,12 @@ class CloudinaryAvatarStorage:
             crop="fill",
             version=result.get("version"),
         )
+        # --- todo
+        # TODO(02): завантажте байти через cloudinary.uploader.upload(data, public_id=...,
+        #   overwrite=True) поза event loop (run_in_threadpool); помилка SDK →
+        #   ServiceUnavailableError (503); поверніть URL 200×200 crop="fill" (checkpoint 02.5).
+        #|         raise NotImplementedError
+        # <<< lesson 02
 
 
 class LocalAvatarStorage:

@@ -1,31 +1,22 @@
 """Contacts of one owner: CRUD, search, and upcoming birthdays (cache-aside)."""
 
-# >>> lesson 04
 from datetime import date, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
-from sqlalchemy import ColumnElement, extract
-
-# <<< lesson 04
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, extract, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# >>> lesson 04
 from app.core.cache import get_or_set_cache, invalidate
 from app.core.config import settings
-
-# <<< lesson 04
 from app.models import Contact, User
 from app.schemas.contact import (
+    BirthdayContact,
     ContactCreate,
     ContactPage,
-    ContactUpdate,
-    # >>> lesson 04
-    BirthdayContact,
     ContactRead,
-    # <<< lesson 04
+    ContactUpdate,
 )
 from app.services.errors import ConflictError, NotFoundError
 

@@ -5,11 +5,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable
 
-# >>> given 04
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-
-# <<< given 04
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession

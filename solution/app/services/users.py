@@ -10,10 +10,8 @@ from app.schemas.user import UserCreate, UserUpdate
 from app.services.errors import (
     ConflictError,
     InvalidCredentialsError,
-    # >>> given 01
     NotFoundError,
     PermissionDeniedError,
-    # <<< given 01
 )
 
 

@@ -18,9 +18,7 @@ from app.core.security import (
     REFRESH,
     create_access_token,
     create_email_token,
-    # >>> lesson homework
     create_password_reset_token,
-    # <<< lesson homework
     create_refresh_token,
     create_token,
     decode_token,
@@ -31,9 +29,7 @@ from tests.helpers import (
     PASSWORD,
     bearer,
     extract_token_from_email,
-    # >>> lesson homework
     reset_token_from_email,
-    # <<< lesson homework
 )
 
 

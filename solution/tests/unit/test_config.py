@@ -2,11 +2,8 @@
 """Settings: production guards, Render-style database URLs, CORS origins and mail transport."""
 
 import pytest
-
-# >>> given 08
 from pydantic import ValidationError
 
-# <<< given 08
 from app.core.config import DEFAULT_SECRETS, Settings
 
 

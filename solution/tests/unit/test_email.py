@@ -11,9 +11,7 @@ from app.core.config import settings
 from app.services import email as email_service
 from app.services.email import (
     get_mail_config,
-    # >>> lesson homework
     send_password_reset_email,
-    # <<< lesson homework
     send_verification_email,
     verification_url,
 )

@@ -15,18 +15,14 @@ from app.core.config import settings
 from app.core.security import (
     ACCESS,
     EMAIL_VERIFY,
-    # >>> lesson homework
     PASSWORD_RESET,
-    # <<< lesson homework
     REFRESH,
     TokenError,
     TokenExpiredError,
     WrongTokenPurposeError,
     create_access_token,
     create_email_token,
-    # >>> lesson homework
     create_password_reset_token,
-    # <<< lesson homework
     create_refresh_token,
     create_token,
     decode_token,

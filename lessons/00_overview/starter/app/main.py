@@ -6,15 +6,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-# TODO(00): імпортуйте модуль health з app.api, коли допишете його (router підключить
-#   create_app нижче).
 from app.api.errors import register_error_handlers
 from app.api.v1 import api_router
-
 from app.core.config import settings
 from app.core.database import engine
 from app.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
-
 
 # JSON bodies are small; uploads get their own, larger limit.
 MAX_JSON_BODY_BYTES = 1024 * 1024

@@ -41,7 +41,6 @@ from app.schemas.contact import ContactCreate
 from app.schemas.user import UserCreate
 from app.services import users as user_service
 
-
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo12345"
 DEMO_FULL_NAME = "Demo User"

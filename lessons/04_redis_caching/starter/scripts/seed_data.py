@@ -41,8 +41,6 @@ from app.schemas.contact import ContactCreate
 from app.schemas.user import UserCreate
 from app.services import users as user_service
 
-# TODO(04): імпорти для інвалідації кешу днів народження нижче (invalidate, birthdays_cache_key).
-
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo12345"
 DEMO_FULL_NAME = "Demo User"

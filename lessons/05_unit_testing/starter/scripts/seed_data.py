@@ -34,16 +34,14 @@ from faker import Faker
 from sqlalchemy import Connection, delete, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.cache import close_redis, get_redis, invalidate
 from app.core.database import SessionLocal, engine
 from app.core.security import hash_password, verify_password
 from app.models import Contact, User
 from app.schemas.contact import ContactCreate
 from app.schemas.user import UserCreate
 from app.services import users as user_service
-
-from app.core.cache import close_redis, get_redis, invalidate
 from app.services.contacts import birthdays_cache_key
-
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo12345"

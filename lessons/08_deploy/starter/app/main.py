@@ -2,27 +2,20 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-
 from fastapi.staticfiles import StaticFiles
 
 from app.api import health
-
 from app.api.errors import register_error_handlers
 from app.api.v1 import api_router
-
 from app.core.cache import close_redis
-
 from app.core.config import settings
 from app.core.database import engine
 from app.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
-
 from app.core.rate_limit import limiter
-
 
 # JSON bodies are small; uploads get their own, larger limit.
 MAX_JSON_BODY_BYTES = 1024 * 1024

@@ -2,71 +2,34 @@ from typing import Annotated
 
 from fastapi import (
     APIRouter,
-    Depends,
-    status,
-    # >>> given 01
     BackgroundTasks,
-    # <<< given 01
-    # >>> given 03
+    Depends,
     Request,
     Response,
-    # <<< given 03
+    status,
 )
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import (
-    SessionDep,
-    # >>> given 01
-    MailerDep,
-    # <<< given 01
-    # >>> given 04
     CurrentUser,
+    MailerDep,
     RedisDep,
-    # <<< given 04
+    SessionDep,
 )
-
-# >>> lesson 03
 from app.core.config import settings
 from app.core.rate_limit import limiter
-
-# --- todo
-# TODO(03): імпортуйте settings з app.core.config і limiter з app.core.rate_limit (коли
-#   створите його там) — для декораторів @limiter.limit нижче.
-# <<< lesson 03
-# >>> lesson 01
-from app.core.security import create_email_token
-
-# --- todo
-# TODO(01): імпортуйте create_email_token з app.core.security, коли напишете його там
-#   (потрібен у register і resend_verification нижче).
-# <<< lesson 01
-# >>> lesson homework
-from app.core.security import create_password_reset_token
-
-# <<< lesson homework
+from app.core.security import create_email_token, create_password_reset_token
 from app.schemas.token import RefreshRequest, TokenPair
 from app.schemas.user import (
-    UserCreate,
-    UserRead,
-    # >>> given 01
     EmailRequest,
     Message,
-    # <<< given 01
-    # >>> lesson homework
     PasswordResetConfirm,
-    # <<< lesson homework
+    UserCreate,
+    UserRead,
 )
 from app.services import auth as auth_service
 from app.services import users as user_service
-
-# >>> given 01
-from app.services.email import send_verification_email
-
-# <<< given 01
-# >>> lesson homework
-from app.services.email import send_password_reset_email
-
-# <<< lesson homework
+from app.services.email import send_password_reset_email, send_verification_email
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -1,28 +1,20 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-
-# >>> given 04
 from fastapi.responses import JSONResponse
 
-# <<< given 04
-
 from app.api.deps import (
-    SessionDep,
-    VerifiedUser,
-    # >>> given 04
     RedisDep,
+    SessionDep,
     TodayDep,
-    # <<< given 04
+    VerifiedUser,
 )
 from app.schemas.contact import (
+    BirthdayContact,
     ContactCreate,
     ContactPage,
     ContactRead,
     ContactUpdate,
-    # >>> given 04
-    BirthdayContact,
-    # <<< given 04
 )
 from app.services import contacts as contact_service
 

@@ -1,34 +1,17 @@
-from fastapi import APIRouter
-
-# >>> given 02
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import APIRouter, Depends
 
-# <<< given 02
 from app.api.deps import (
+    AvatarStorageDep,
     CurrentUser,
     SessionDep,
-    # >>> given 02
-    AvatarStorageDep,
     VerifiedUser,
-    # <<< given 02
 )
-
-# >>> given 02
 from app.api.uploads import read_upload
-
-# <<< given 02
 from app.schemas.user import UserRead, UserUpdate
 from app.services import users as user_service
-
-# >>> lesson 02
 from app.services.cloudinary_service import upload_avatar
-
-# --- todo
-# TODO(02): імпортуйте upload_avatar з app.services.cloudinary_service, коли напишете його
-#   (потрібен у POST /me/avatar нижче).
-# <<< lesson 02
 
 router = APIRouter(prefix="/users", tags=["users"])
 

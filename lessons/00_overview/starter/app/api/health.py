@@ -1,9 +1,4 @@
-from fastapi import APIRouter, Response, status
-
-from app.api.deps import (
-    SessionDep,
-)
-from app.services.health import check_health
+from fastapi import APIRouter
 
 router = APIRouter(tags=["health"])
 

@@ -1,12 +1,8 @@
 """Readiness of the parts the API cannot work without."""
 
-import asyncio
 import logging
-from collections.abc import Awaitable
 
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 logger = logging.getLogger(__name__)
 CHECK_TIMEOUT_SECONDS = 2.0

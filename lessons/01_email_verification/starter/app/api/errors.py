@@ -3,7 +3,6 @@
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-
 from app.services.errors import (
     ConflictError,
     InvalidCredentialsError,

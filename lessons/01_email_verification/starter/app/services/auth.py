@@ -1,7 +1,5 @@
 """Token flows: login pairs, refresh, and (from block 1 on) verification, revocation, reset."""
 
-from collections.abc import Callable
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import (
@@ -9,16 +7,12 @@ from app.core.security import (
     create_access_token,
     create_refresh_token,
     decode_refresh_token,
-    TokenExpiredError,
-    TokenPayload,
-    # TODO(01): WrongTokenPurposeError і decode_email_token (напишете в app/core/security.py).
 )
 from app.models import User
 from app.schemas.token import TokenPair
 from app.services import users
 from app.services.errors import (
     InvalidCredentialsError,
-    InvalidInputError,
 )
 
 

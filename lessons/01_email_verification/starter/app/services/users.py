@@ -10,8 +10,6 @@ from app.schemas.user import UserCreate, UserUpdate
 from app.services.errors import (
     ConflictError,
     InvalidCredentialsError,
-    NotFoundError,
-    PermissionDeniedError,
 )
 
 

@@ -3,16 +3,15 @@
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-
 from app.services.errors import (
     ConflictError,
     InvalidCredentialsError,
+    InvalidImageError,
     InvalidInputError,
     NotFoundError,
+    PayloadTooLargeError,
     PermissionDeniedError,
     ServiceError,
-    InvalidImageError,
-    PayloadTooLargeError,
     ServiceUnavailableError,
 )
 

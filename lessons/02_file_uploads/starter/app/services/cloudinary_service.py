@@ -6,15 +6,9 @@ from typing import Protocol
 import cloudinary
 import cloudinary.exceptions
 import cloudinary.uploader
-from cloudinary import CloudinaryImage
 from starlette.concurrency import run_in_threadpool
 
 from app.core.config import settings
-from app.services.errors import (
-    InvalidImageError,
-    PayloadTooLargeError,
-    ServiceUnavailableError,
-)
 
 # The first bytes of a file tell what it is; a file name or Content-Type is whatever the client says.
 ALLOWED_MIME_MAGIC = {
@@ -53,21 +47,10 @@ class CloudinaryAvatarStorage:
         )
 
     async def save(self, user_id: int, data: bytes, mime_type: str) -> str:
-        public_id = f"contacts_api/avatar_{user_id}"
-        # The SDK blocks on HTTP: run it in a worker thread.
-        try:
-            result = await run_in_threadpool(
-                cloudinary.uploader.upload, data, public_id=public_id, overwrite=True
-            )
-        except cloudinary.exceptions.Error as exc:
-            raise ServiceUnavailableError("Avatar storage is unavailable, try again later") from exc
-        # The transformation lives in the URL: Cloudinary resizes on delivery, no re-upload.
-        return CloudinaryImage(public_id).build_url(
-            width=AVATAR_SIZE,
-            height=AVATAR_SIZE,
-            crop="fill",
-            version=result.get("version"),
-        )
+        # TODO(02): завантажте байти через cloudinary.uploader.upload(data, public_id=...,
+        #   overwrite=True) поза event loop (run_in_threadpool); помилка SDK →
+        #   ServiceUnavailableError (503); поверніть URL 200×200 crop="fill" (checkpoint 02.5).
+        raise NotImplementedError
 
 
 class LocalAvatarStorage:

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Development defaults. Production refuses to start while any of these is still in use.

@@ -6,13 +6,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import (
     TokenError,
-    create_access_token,
-    create_refresh_token,
-    decode_refresh_token,
     TokenExpiredError,
     TokenPayload,
     WrongTokenPurposeError,
+    create_access_token,
+    create_refresh_token,
     decode_email_token,
+    decode_refresh_token,
 )
 from app.models import User
 from app.schemas.token import TokenPair

@@ -1,9 +1,5 @@
 """SlowAPI: per-IP limits on the auth endpoints, counted in Redis so instances share them."""
 
-from slowapi import Limiter
-from slowapi.util import get_remote_address
-
-from app.core.config import settings
 
 # TODO(03): limiter = Limiter(...) — ключ = IP клієнта (get_remote_address), лічильники в
 #   settings.REDIS_URL, enabled=settings.RATE_LIMIT_ENABLED, заголовки Retry-After увімкнені,

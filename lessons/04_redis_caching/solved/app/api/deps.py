@@ -1,28 +1,20 @@
 """Dependencies shared by the routers: the session, the current user and outside services."""
 
 from datetime import date
-
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordBearer
-
 from fastapi_mail import FastMail
-
 from redis.asyncio import Redis
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.cache import get_redis
-
 from app.core.database import get_db
 from app.core.security import TokenError, decode_access_token
 from app.models import User
-
 from app.services.cloudinary_service import AvatarStorage, get_avatar_storage
-
 from app.services.email import get_email_service
-
 from app.services.users import get_user_by_email
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login")

@@ -2,19 +2,17 @@
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-
 from slowapi.errors import RateLimitExceeded
-
 
 from app.services.errors import (
     ConflictError,
     InvalidCredentialsError,
+    InvalidImageError,
     InvalidInputError,
     NotFoundError,
+    PayloadTooLargeError,
     PermissionDeniedError,
     ServiceError,
-    InvalidImageError,
-    PayloadTooLargeError,
     ServiceUnavailableError,
 )
 

@@ -2,7 +2,6 @@ from fastapi import APIRouter, Response, status
 
 from app.api.deps import (
     SessionDep,
-    RedisDep,
 )
 from app.services.health import check_health
 

@@ -4,14 +4,10 @@ Cache failures never fail a request: a read or write that Redis cannot serve is 
 data comes from the loader. The blacklist is security state, so it fails closed instead.
 """
 
-import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 import fakeredis
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from app.core.config import settings
 

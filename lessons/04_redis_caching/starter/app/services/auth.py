@@ -2,23 +2,17 @@
 
 from collections.abc import Callable
 
-from datetime import UTC, datetime
-
-from redis.asyncio import Redis
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# TODO(04): імпортуйте з app.core.cache CacheUnavailableError, blacklist_token
-#   і is_token_blacklisted (напишете їх там) — для logout і refresh нижче.
 from app.core.security import (
     TokenError,
-    create_access_token,
-    create_refresh_token,
-    decode_refresh_token,
     TokenExpiredError,
     TokenPayload,
     WrongTokenPurposeError,
+    create_access_token,
+    create_refresh_token,
     decode_email_token,
+    decode_refresh_token,
 )
 from app.models import User
 from app.schemas.token import TokenPair
@@ -26,7 +20,6 @@ from app.services import users
 from app.services.errors import (
     InvalidCredentialsError,
     InvalidInputError,
-    ServiceUnavailableError,
 )
 
 

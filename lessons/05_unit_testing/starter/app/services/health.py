@@ -6,7 +6,6 @@ from collections.abc import Awaitable
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession

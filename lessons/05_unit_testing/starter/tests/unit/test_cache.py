@@ -1,23 +1,5 @@
 """Cache-aside and the refresh-token blacklist: hits, misses, TTLs, and Redis going away."""
 
-import json
-import logging
-from collections.abc import AsyncIterator
-from unittest.mock import AsyncMock
-
-import fakeredis
-import pytest
-from redis.asyncio import Redis
-
-from app.core import cache
-from app.core.cache import (
-    CacheUnavailableError,
-    blacklist_token,
-    create_redis,
-    get_or_set_cache,
-    invalidate,
-    is_token_blacklisted,
-)
 
 # TODO(05): unit-тести app/core/cache.py на fixture `redis` (fakeredis з tests/conftest.py),
 #   checkpoint 05.1:

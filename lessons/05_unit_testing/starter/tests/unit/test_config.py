@@ -1,9 +1,5 @@
 """Settings: production guards, Render-style database URLs, CORS origins and mail transport."""
 
-import pytest
-
-from app.core.config import DEFAULT_SECRETS, Settings
-
 
 # TODO(05): unit-тести налаштувань app/core/config.py (checkpoint 05.1);
 #   Settings(_env_file=None, ...) не читає .env розробника:

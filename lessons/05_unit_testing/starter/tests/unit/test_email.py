@@ -1,18 +1,5 @@
 """Emails: what the verification message says, escaping, failures, transport config."""
 
-import logging
-from unittest.mock import AsyncMock
-
-import pytest
-from fastapi_mail import FastMail, MessageSchema
-
-from app.core.config import settings
-from app.services import email as email_service
-from app.services.email import (
-    get_mail_config,
-    send_verification_email,
-    verification_url,
-)
 
 # TODO(05): unit-тести app/services/email.py (checkpoint 05.1) — замість FastMail AsyncMock():
 #   - send_verification_email: тема, отримувач, посилання з токеном (verification_url) і ім'я

@@ -1,31 +1,5 @@
 """Passwords and the purpose-scoped JWTs: claims, lifetimes, and every way a token is refused."""
 
-import base64
-import json
-import threading
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-
-import pytest
-from jose import jwt
-
-from app.core import security
-from app.core.config import settings
-from app.core.security import (
-    ACCESS,
-    EMAIL_VERIFY,
-    REFRESH,
-    TokenError,
-    TokenExpiredError,
-    WrongTokenPurposeError,
-    create_access_token,
-    create_email_token,
-    create_refresh_token,
-    create_token,
-    decode_token,
-    hash_password,
-    verify_password,
-)
 
 # TODO(05): unit-тести app/core/security.py — без HTTP і без бази (checkpoints 05.1, 05.6, 05.7):
 #   - create_access_token: у payload purpose == "access", sub == email, exp у майбутньому

@@ -4,16 +4,6 @@ Every day of a common and of a leap year, on the real database: `extract` become
 SQLite and EXTRACT on PostgreSQL (in CI), the engine difference the lesson plan warns of.
 """
 
-import calendar
-from datetime import date, timedelta
-
-import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.models import User
-from app.services.contacts import upcoming_birthdays
-from tests.helpers import add_contacts
-
 
 # TODO(06): SQL-префільтр днів народження на справжній базі: для кожного дня невисокосного
 #   і високосного року upcoming_birthdays(session, user, today, days) має дати те саме, що й

@@ -1,14 +1,5 @@
 """Contacts over HTTP: CRUD, validation, pagination, search, access rules and birthdays."""
 
-from datetime import date
-
-import pytest
-from httpx import AsyncClient
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.models import User
-from tests.conftest import UserFactory
-from tests.helpers import TODAY, bearer, contact_payload
 
 # TODO(06): інтеграційні тести /api/v1/contacts (fixture `client`, `auth_headers`); разом
 #   з іншими файлами — покриття app/ ≥ 80% (checkpoints 06.1, 06.8):

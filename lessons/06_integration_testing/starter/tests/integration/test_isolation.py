@@ -1,17 +1,5 @@
 """One user's address book is invisible to every other user, also under concurrent writes."""
 
-import asyncio
-from collections.abc import Awaitable
-from typing import Any
-
-import pytest
-from httpx import AsyncClient, Response
-from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-
-from app.models import Contact, User
-from tests.conftest import UserFactory
-from tests.helpers import TODAY, bearer, contact_payload
 
 # TODO(06): тести ізоляції користувачів (двоє: fixture `test_user` і make_user("bob@…")):
 #   - чужий контакт на GET/PUT/DELETE → 404, як неіснуючий id, ніколи 403 (checkpoint 06.2);

@@ -1,24 +1,21 @@
 """Token flows: login pairs, refresh, and (from block 1 on) verification, revocation, reset."""
 
 from collections.abc import Callable
-
 from datetime import UTC, datetime
 
 from redis.asyncio import Redis
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.cache import CacheUnavailableError, blacklist_token, is_token_blacklisted
-
 from app.core.security import (
     TokenError,
-    create_access_token,
-    create_refresh_token,
-    decode_refresh_token,
     TokenExpiredError,
     TokenPayload,
     WrongTokenPurposeError,
+    create_access_token,
+    create_refresh_token,
     decode_email_token,
+    decode_refresh_token,
 )
 from app.models import User
 from app.schemas.token import TokenPair

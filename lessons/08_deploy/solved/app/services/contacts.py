@@ -4,22 +4,19 @@ from datetime import date, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
-from sqlalchemy import ColumnElement, extract
-
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, extract, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.cache import get_or_set_cache, invalidate
 from app.core.config import settings
-
 from app.models import Contact, User
 from app.schemas.contact import (
+    BirthdayContact,
     ContactCreate,
     ContactPage,
-    ContactUpdate,
-    BirthdayContact,
     ContactRead,
+    ContactUpdate,
 )
 from app.services.errors import ConflictError, NotFoundError
 

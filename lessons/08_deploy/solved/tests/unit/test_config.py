@@ -1,7 +1,6 @@
 """Settings: production guards, Render-style database URLs, CORS origins and mail transport."""
 
 import pytest
-
 from pydantic import ValidationError
 
 from app.core.config import DEFAULT_SECRETS, Settings

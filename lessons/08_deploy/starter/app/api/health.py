@@ -1,8 +1,8 @@
 from fastapi import APIRouter, Response, status
 
 from app.api.deps import (
-    SessionDep,
     RedisDep,
+    SessionDep,
 )
 from app.services.health import check_health
 

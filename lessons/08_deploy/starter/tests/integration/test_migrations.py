@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from alembic.config import Config
 from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alembic import command
-from alembic.config import Config
 from app.models import Base
 
 PROJECT = Path(__file__).resolve().parents[2]

@@ -2,8 +2,6 @@
 
 import pytest
 
-from pydantic import ValidationError
-
 from app.core.config import DEFAULT_SECRETS, Settings
 
 

@@ -10,7 +10,6 @@ from fastapi.security import OAuth2PasswordRequestForm
 from app.api.deps import (
     SessionDep,
 )
-
 from app.schemas.token import RefreshRequest, TokenPair
 from app.schemas.user import (
     UserCreate,
@@ -18,7 +17,6 @@ from app.schemas.user import (
 )
 from app.services import auth as auth_service
 from app.services import users as user_service
-
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

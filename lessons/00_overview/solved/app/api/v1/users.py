@@ -4,10 +4,8 @@ from app.api.deps import (
     CurrentUser,
     SessionDep,
 )
-
 from app.schemas.user import UserRead, UserUpdate
 from app.services import users as user_service
-
 
 router = APIRouter(prefix="/users", tags=["users"])
 

@@ -2,31 +2,27 @@ from typing import Annotated
 
 from fastapi import (
     APIRouter,
+    BackgroundTasks,
     Depends,
     status,
-    BackgroundTasks,
 )
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import (
-    SessionDep,
     MailerDep,
+    SessionDep,
 )
-
 from app.core.security import create_email_token
-
 from app.schemas.token import RefreshRequest, TokenPair
 from app.schemas.user import (
-    UserCreate,
-    UserRead,
     EmailRequest,
     Message,
+    UserCreate,
+    UserRead,
 )
 from app.services import auth as auth_service
 from app.services import users as user_service
-
 from app.services.email import send_verification_email
-
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -4,29 +4,19 @@ from fastapi import (
     APIRouter,
     Depends,
     status,
-    BackgroundTasks,
 )
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import (
     SessionDep,
-    MailerDep,
 )
-
-# TODO(01): імпортуйте create_email_token з app.core.security, коли напишете його там
-#   (потрібен у register і resend_verification нижче).
 from app.schemas.token import RefreshRequest, TokenPair
 from app.schemas.user import (
     UserCreate,
     UserRead,
-    EmailRequest,
-    Message,
 )
 from app.services import auth as auth_service
 from app.services import users as user_service
-
-from app.services.email import send_verification_email
-
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -2,7 +2,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-
 from app.api.deps import (
     SessionDep,
     VerifiedUser,

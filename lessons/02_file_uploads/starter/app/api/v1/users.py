@@ -1,23 +1,11 @@
 from fastapi import APIRouter
 
-from typing import Annotated
-
-from fastapi import Depends
-
 from app.api.deps import (
     CurrentUser,
     SessionDep,
-    AvatarStorageDep,
-    VerifiedUser,
 )
-
-from app.api.uploads import read_upload
-
 from app.schemas.user import UserRead, UserUpdate
 from app.services import users as user_service
-
-# TODO(02): імпортуйте upload_avatar з app.services.cloudinary_service, коли напишете його
-#   (потрібен у POST /me/avatar нижче).
 
 router = APIRouter(prefix="/users", tags=["users"])
 

@@ -2,21 +2,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from fastapi.responses import JSONResponse
-
-
 from app.api.deps import (
     SessionDep,
     VerifiedUser,
-    RedisDep,
-    TodayDep,
 )
 from app.schemas.contact import (
     ContactCreate,
     ContactPage,
     ContactRead,
     ContactUpdate,
-    BirthdayContact,
 )
 from app.services import contacts as contact_service
 

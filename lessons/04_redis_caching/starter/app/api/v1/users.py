@@ -1,23 +1,17 @@
-from fastapi import APIRouter
-
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import APIRouter, Depends
 
 from app.api.deps import (
+    AvatarStorageDep,
     CurrentUser,
     SessionDep,
-    AvatarStorageDep,
     VerifiedUser,
 )
-
 from app.api.uploads import read_upload
-
 from app.schemas.user import UserRead, UserUpdate
 from app.services import users as user_service
-
 from app.services.cloudinary_service import upload_avatar
-
 
 router = APIRouter(prefix="/users", tags=["users"])
 

@@ -1,22 +1,20 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-
 from fastapi.responses import JSONResponse
 
-
 from app.api.deps import (
-    SessionDep,
-    VerifiedUser,
     RedisDep,
+    SessionDep,
     TodayDep,
+    VerifiedUser,
 )
 from app.schemas.contact import (
+    BirthdayContact,
     ContactCreate,
     ContactPage,
     ContactRead,
     ContactUpdate,
-    BirthdayContact,
 )
 from app.services import contacts as contact_service
 

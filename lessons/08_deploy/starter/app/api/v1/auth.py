@@ -2,38 +2,33 @@ from typing import Annotated
 
 from fastapi import (
     APIRouter,
-    Depends,
-    status,
     BackgroundTasks,
+    Depends,
     Request,
     Response,
+    status,
 )
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import (
-    SessionDep,
-    MailerDep,
     CurrentUser,
+    MailerDep,
     RedisDep,
+    SessionDep,
 )
-
 from app.core.config import settings
 from app.core.rate_limit import limiter
-
 from app.core.security import create_email_token
-
 from app.schemas.token import RefreshRequest, TokenPair
 from app.schemas.user import (
-    UserCreate,
-    UserRead,
     EmailRequest,
     Message,
+    UserCreate,
+    UserRead,
 )
 from app.services import auth as auth_service
 from app.services import users as user_service
-
 from app.services.email import send_verification_email
-
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -1,0 +1,119 @@
+"""Only behaviour earns points in the lessons that grade tests (05, 06) and in the homework.
+
+Each case grades a copy whose tests/ is a cheat, with `course.grader.grade`, and asserts its score:
+
+- a suite that asserts nothing earns at most the "tests exist and pass" gate (2 points);
+- a suite that reads the app's source (its files, or `inspect.getsource` of its modules) and
+  compares it with the reference instead of calling the app catches no planted bug: the
+  mutants are planted in memory as the app is imported (course/mutation_probe.py), so the
+  files and the source they show stay correct.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from course.grader import GradeReport, grade
+from course.manifest import load_manifest
+from course.mutants import HOMEWORK, INTEGRATION, UNIT, MutantSet
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = load_manifest()
+GRADING_SECONDS = 900
+
+NOTHING = "".join(f"def test_nothing_{n}():\n    pass\n\n\n" for n in range(6))
+
+
+def source_reader(reference: Path, mutant_set: MutantSet) -> str:
+    """Tests that pin the text of every file a mutant touches, read two ways."""
+    files = sorted({edit.file for mutant in mutant_set.mutants for edit in mutant.edits})
+    lines = ["import hashlib", "import importlib", "import inspect", "from pathlib import Path"]
+    for number, file in enumerate(files):
+        digest = hashlib.sha256((reference / file).read_bytes()).hexdigest()
+        module = file.removesuffix(".py").replace("/", ".")
+        lines += [
+            "",
+            "",
+            f"def test_file_{number}_is_the_reference():",
+            f"    data = Path({file!r}).read_bytes()",
+            f"    assert hashlib.sha256(data).hexdigest() == {digest!r}",
+            "",
+            "",
+            f"def test_module_{number}_shows_the_reference_source():",
+            f"    source = inspect.getsource(importlib.import_module({module!r}))",
+            f"    assert hashlib.sha256(source.encode()).hexdigest() == {digest!r}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def graded_copy(tmp_path: Path, reference: Path, tests: dict[str, str]) -> Path:
+    """The reference app with the cheat as its tests/."""
+    copy = tmp_path / "copy"
+    shutil.copytree(
+        reference,
+        copy,
+        ignore=shutil.ignore_patterns("tests", "__pycache__", ".venv", "media", "*.db"),
+    )
+    for path, text in tests.items():
+        (copy / path).parent.mkdir(parents=True, exist_ok=True)
+        (copy / path).write_text(text, encoding="utf-8")
+    return copy
+
+
+def grade_cheat(tmp_path: Path, lesson_id: str, reference: Path, tests: dict[str, str]):
+    lesson = MANIFEST.get(lesson_id)
+    copy = graded_copy(tmp_path, reference, tests)
+    report = grade(
+        lesson, copy, manifest=MANIFEST, checkpoints=ROOT / "checkpoints", regressions=False
+    )
+    assert not report.errors, report.errors
+    return report
+
+
+def passed(report: GradeReport) -> set[str]:
+    return {result.id for result in report.results if result.passed}
+
+
+SOLVED_05 = ROOT / "lessons" / "05_unit_testing" / "solved"
+SOLVED_06 = ROOT / "lessons" / "06_integration_testing" / "solved"
+CASES = {
+    # lesson: (reference, the folder its suite is graded in, the mutant set, the gate)
+    "05": (SOLVED_05, "tests/unit", UNIT, {"05.1"}),
+    "06": (SOLVED_06, "tests/integration", INTEGRATION, {"06.1"}),
+}
+
+
+@pytest.mark.timeout(GRADING_SECONDS)
+@pytest.mark.parametrize("lesson_id", sorted(CASES))
+def test_a_suite_that_asserts_nothing_earns_the_gate_only(tmp_path: Path, lesson_id: str) -> None:
+    reference, folder, _, gate = CASES[lesson_id]
+    report = grade_cheat(tmp_path, lesson_id, reference, {f"{folder}/test_nothing.py": NOTHING})
+    assert passed(report) == gate and report.score == 2, passed(report)
+
+
+@pytest.mark.timeout(GRADING_SECONDS)
+@pytest.mark.parametrize("lesson_id", sorted(CASES))
+def test_a_suite_that_reads_the_source_catches_no_bug(tmp_path: Path, lesson_id: str) -> None:
+    reference, folder, mutant_set, gate = CASES[lesson_id]
+    cheat = {f"{folder}/test_source.py": source_reader(reference, mutant_set)}
+    report = grade_cheat(tmp_path, lesson_id, reference, cheat)
+    assert passed(report) == gate and report.score == 2, passed(report)
+
+
+@pytest.mark.timeout(GRADING_SECONDS)
+def test_homework_suites_that_assert_nothing_or_read_the_source_catch_no_bug(
+    tmp_path: Path,
+) -> None:
+    """The homework's test checkpoints (HW.2, HW.6) fail; its app checkpoints pass on the
+    answers, as they would with any tests."""
+    solution = ROOT / "solution"
+    tests = {
+        "tests/test_nothing.py": NOTHING,
+        "tests/test_source.py": source_reader(solution, HOMEWORK),
+    }
+    report = grade_cheat(tmp_path, "homework", solution, tests)
+    assert passed(report) == {"HW.1", "HW.3", "HW.4", "HW.5"}, passed(report)
