@@ -18,6 +18,8 @@ async def health(
     report = await check_health(
         session,
     )
-    if report["status"] != "ok":
+    # "degraded" (Redis down) still serves: a 503 would make Docker and Render kill a working
+    # instance. Only a database that is down makes the API unable to answer.
+    if report["status"] == "error":
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return report

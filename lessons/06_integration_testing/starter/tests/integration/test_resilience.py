@@ -26,6 +26,7 @@ from tests.helpers import PASSWORD, TODAY, contact_payload
 
 # TODO(06): тести відмов і заголовків:
 #   - Redis недоступний (app.dependency_overrides[get_redis] → «мертвий» клієнт): дні народження
-#     з бази, запис контактів працює, /health → 503 з назвою redis, чорний список → 503;
+#     з бази, запис контактів працює, /health → 200 "degraded" з назвою redis, чорний список
+#     → 503;
 #   - /health → 200, коли все працює; база недоступна → 503 з назвою database;
 #   - заголовки безпеки на кожній відповіді; CORS лише для дозволених origins.

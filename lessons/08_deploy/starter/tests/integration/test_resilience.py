@@ -96,13 +96,14 @@ async def test_contact_writes_succeed_when_redis_is_down(
     assert len(invalidation_warnings) >= 2
 
 
-async def test_health_is_503_naming_redis_when_redis_is_down(
+async def test_health_is_200_degraded_naming_redis_when_redis_is_down(
     client_without_redis: AsyncClient,
 ) -> None:
     resp = await client_without_redis.get("/health")
 
-    assert resp.status_code == 503
-    assert resp.json() == {"status": "error", "database": "ok", "redis": "unavailable"}
+    # The API still serves without Redis: a 503 would make the platform kill a working instance.
+    assert resp.status_code == 200
+    assert resp.json() == {"status": "degraded", "database": "ok", "redis": "unavailable"}
 
 
 @pytest.mark.parametrize("route", ["/api/v1/auth/refresh", "/api/v1/auth/logout"])
@@ -146,8 +147,8 @@ async def test_health_does_not_hang_on_a_redis_that_never_answers(
 
     resp = await client.get("/health")
 
-    assert resp.status_code == 503
-    assert resp.json()["redis"] == "unavailable"
+    assert resp.status_code == 200
+    assert resp.json() == {"status": "degraded", "database": "ok", "redis": "unavailable"}
 
 
 async def test_health_is_200_when_everything_is_up(client: AsyncClient) -> None:
