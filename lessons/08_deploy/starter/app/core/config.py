@@ -69,8 +69,9 @@ class Settings(BaseSettings):
 
     # TODO(08): production-налаштування (checkpoints 08.3, 08.4):
     #   1. валідатор DATABASE_URL: `postgres://…` (так дає Render) → `postgresql+asyncpg://…`;
-    #   2. при ENVIRONMENT=production застосунок відмовляється стартувати з секретом
-    #      за замовчуванням (DEFAULT_SECRETS) і називає змінну в помилці.
+    #   2. при ENVIRONMENT=production застосунок відмовляється стартувати зі слабким секретом
+    #      (за замовчуванням з DEFAULT_SECRETS, коротшим за MIN_SECRET_BYTES байтів або
+    #      однаковим з іншим) і називає змінну в помилці.
 
     @property
     def mail_uses_credentials(self) -> bool:
