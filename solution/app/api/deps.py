@@ -27,6 +27,11 @@ from app.core.database import get_db
 from app.core.security import TokenError, decode_access_token
 from app.models import User
 
+# >>> given 04
+from app.services import auth as auth_service
+
+# <<< given 04
+
 # >>> given 02
 from app.services.cloudinary_service import AvatarStorage, get_avatar_storage
 
@@ -60,7 +65,13 @@ TodayDep = Annotated[date, Depends(get_today)]
 # <<< given 04
 
 
-async def get_current_user(session: SessionDep, token: TokenDep) -> User:
+async def get_current_user(
+    session: SessionDep,
+    token: TokenDep,
+    # >>> lesson 04
+    redis: RedisDep,
+    # <<< lesson 04
+) -> User:
     unauthorized = HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
         detail="Could not validate credentials",
@@ -70,9 +81,18 @@ async def get_current_user(session: SessionDep, token: TokenDep) -> User:
         payload = decode_access_token(token)
     except TokenError as exc:
         raise unauthorized from exc
+    # >>> lesson 04
+    await auth_service.check_access_token(redis, payload)  # logged out? a stolen session?
+    # --- todo
+    # TODO(04): чорний список перевіряється на кожному запиті: access-токен після logout
+    #   більше не працює (auth_service.check_access_token, checkpoint 04.4).
+    # <<< lesson 04
     user = await get_user_by_email(session, payload.sub)
     if user is None:
         raise unauthorized
+    # >>> lesson homework
+    auth_service.ensure_current_session(user, payload)
+    # <<< lesson homework
     return user
 
 

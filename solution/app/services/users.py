@@ -83,6 +83,7 @@ async def set_avatar_url(session: AsyncSession, user: User, url: str) -> User:
 # >>> lesson homework
 async def set_password(session: AsyncSession, user: User, password: str) -> User:
     user.hashed_password = await hash_password(password)
+    user.token_version += 1  # ends every session issued before: a reset locks out a thief
     await session.commit()
     return user
 

@@ -128,6 +128,18 @@ async def test_token_blacklist_fails_closed_with_503_when_redis_is_down(
     assert resp.json() == {"detail": "Token store unavailable, try again later"}
 
 
+async def test_access_tokens_fail_open_with_a_warning_when_redis_is_down(
+    client_without_redis: AsyncClient, auth_headers: Headers, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The decision: an access token lives 30 minutes at most, so an unchecked blacklist for that
+    # long beats every authenticated route answering 503 during a cache outage.
+    with caplog.at_level(logging.WARNING, logger="app.services.auth"):
+        resp = await client_without_redis.get("/api/v1/users/me", headers=auth_headers)
+
+    assert resp.status_code == 200
+    assert any("not checked" in r.getMessage() for r in caplog.records)
+
+
 async def test_login_does_not_need_redis(
     client_without_redis: AsyncClient, test_user: User
 ) -> None:

@@ -22,6 +22,7 @@ from app.api.deps import (
     # >>> given 04
     CurrentUser,
     RedisDep,
+    TokenDep,
     # <<< given 04
 )
 
@@ -164,8 +165,8 @@ async def refresh(body: RefreshRequest, session: SessionDep, redis: RedisDep):
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(body: RefreshRequest, user: CurrentUser, redis: RedisDep) -> None:
-    await auth_service.logout(redis, user, body.refresh_token)
+async def logout(body: RefreshRequest, user: CurrentUser, token: TokenDep, redis: RedisDep) -> None:
+    await auth_service.logout(redis, user, body.refresh_token, token)
 
 
 # --- todo

@@ -59,7 +59,9 @@ def _payload(claims: dict[str, Any]) -> TokenPayload:
     if "exp" not in claims:  # python-jose accepts a token without exp: it would never expire
         raise TokenError("Invalid token")
     return TokenPayload(
-        sub=claims["sub"], jti=claims["jti"], exp=datetime.fromtimestamp(claims["exp"], UTC)
+        sub=claims["sub"],
+        jti=claims["jti"],
+        exp=datetime.fromtimestamp(claims["exp"], UTC),
     )
 
 

@@ -13,6 +13,7 @@ from app.core.database import get_db
 from app.core.security import TokenError, decode_access_token
 from app.models import User
 
+
 from app.services.email import get_email_service
 
 from app.services.users import get_user_by_email
@@ -24,7 +25,10 @@ TokenDep = Annotated[str, Depends(oauth2_scheme)]
 MailerDep = Annotated[FastMail, Depends(get_email_service)]
 
 
-async def get_current_user(session: SessionDep, token: TokenDep) -> User:
+async def get_current_user(
+    session: SessionDep,
+    token: TokenDep,
+) -> User:
     unauthorized = HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
         detail="Could not validate credentials",

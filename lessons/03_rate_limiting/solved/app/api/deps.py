@@ -13,6 +13,7 @@ from app.core.database import get_db
 from app.core.security import TokenError, decode_access_token
 from app.models import User
 
+
 from app.services.cloudinary_service import AvatarStorage, get_avatar_storage
 
 from app.services.email import get_email_service
@@ -27,7 +28,10 @@ MailerDep = Annotated[FastMail, Depends(get_email_service)]
 AvatarStorageDep = Annotated[AvatarStorage, Depends(get_avatar_storage)]
 
 
-async def get_current_user(session: SessionDep, token: TokenDep) -> User:
+async def get_current_user(
+    session: SessionDep,
+    token: TokenDep,
+) -> User:
     unauthorized = HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
         detail="Could not validate credentials",

@@ -73,21 +73,26 @@ def _payload(claims: dict[str, Any]) -> TokenPayload:
     if "exp" not in claims:  # python-jose accepts a token without exp: it would never expire
         raise TokenError("Invalid token")
     return TokenPayload(
-        sub=claims["sub"], jti=claims["jti"], exp=datetime.fromtimestamp(claims["exp"], UTC)
+        sub=claims["sub"],
+        jti=claims["jti"],
+        exp=datetime.fromtimestamp(claims["exp"], UTC),
     )
 
 
-def create_token(subject: str, purpose: str, expires_delta: timedelta) -> str:
-    claims = _new_claims(subject, expires_delta) | {"purpose": purpose}
+def create_token(subject: str, purpose: str, expires_delta: timedelta, **session: str | int) -> str:
+    """`session`: extra claims of a login session (from block 4 on: its family id)."""
+    claims = _new_claims(subject, expires_delta) | session | {"purpose": purpose}
     return jwt.encode(claims, _SECRETS[purpose](), algorithm=settings.JWT_ALGORITHM)
 
 
-def create_access_token(email: str) -> str:
-    return create_token(email, ACCESS, timedelta(minutes=settings.JWT_ACCESS_TOKEN_EXPIRE_MINUTES))
+def create_access_token(email: str, **session: str | int) -> str:
+    lifetime = timedelta(minutes=settings.JWT_ACCESS_TOKEN_EXPIRE_MINUTES)
+    return create_token(email, ACCESS, lifetime, **session)
 
 
-def create_refresh_token(email: str) -> str:
-    return create_token(email, REFRESH, timedelta(days=settings.JWT_REFRESH_TOKEN_EXPIRE_DAYS))
+def create_refresh_token(email: str, **session: str | int) -> str:
+    lifetime = timedelta(days=settings.JWT_REFRESH_TOKEN_EXPIRE_DAYS)
+    return create_token(email, REFRESH, lifetime, **session)
 
 
 def create_email_token(email: str) -> str:

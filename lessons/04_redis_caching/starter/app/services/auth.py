@@ -2,6 +2,8 @@
 
 from collections.abc import Callable
 
+import logging
+import uuid
 from datetime import UTC, datetime
 
 from redis.asyncio import Redis
@@ -15,6 +17,7 @@ from app.core.security import (
     create_access_token,
     create_refresh_token,
     decode_refresh_token,
+    decode_access_token,
     TokenExpiredError,
     TokenPayload,
     WrongTokenPurposeError,
@@ -28,6 +31,9 @@ from app.services.errors import (
     InvalidInputError,
     ServiceUnavailableError,
 )
+
+
+logger = logging.getLogger(__name__)
 
 
 def issue_token_pair(user: User) -> TokenPair:

@@ -295,12 +295,39 @@ async def test_refresh_rotates_and_revokes_the_old_token(
     assert new["refresh_token"] != old["refresh_token"]
     assert decode_token(new["access_token"], ACCESS).sub == test_user.email
 
+    again = await client.post(f"{AUTH}/refresh", json={"refresh_token": new["refresh_token"]})
+    assert again.status_code == 200
+
     reused = await client.post(f"{AUTH}/refresh", json={"refresh_token": old["refresh_token"]})
     assert reused.status_code == 401
     assert reused.json()["detail"] == "Token has been revoked"
 
-    again = await client.post(f"{AUTH}/refresh", json={"refresh_token": new["refresh_token"]})
-    assert again.status_code == 200
+
+async def test_reusing_a_rotated_refresh_token_ends_its_whole_family(
+    client: AsyncClient, test_user: User
+) -> None:
+    # RFC 9700, 4.14.2: a rotated token that comes back was stolen; end every token of the login.
+    stolen = await login(client, test_user.email)
+    other_login = await login(client, test_user.email)  # another device: not this family
+    rotated = (
+        await client.post(f"{AUTH}/refresh", json={"refresh_token": stolen["refresh_token"]})
+    ).json()
+
+    reused = await client.post(f"{AUTH}/refresh", json={"refresh_token": stolen["refresh_token"]})
+    assert reused.status_code == 401
+
+    resp = await client.post(f"{AUTH}/refresh", json={"refresh_token": rotated["refresh_token"]})
+    assert resp.status_code == 401
+    assert resp.json()["detail"] == "Token has been revoked"
+    for access in (rotated["access_token"], stolen["access_token"]):
+        resp = await client.get(ME, headers={"Authorization": f"Bearer {access}"})
+        assert resp.status_code == 401
+    other = {"Authorization": f"Bearer {other_login['access_token']}"}
+    assert (await client.get(ME, headers=other)).status_code == 200
+    resp = await client.post(
+        f"{AUTH}/refresh", json={"refresh_token": other_login["refresh_token"]}
+    )
+    assert resp.status_code == 200
 
 
 async def test_same_refresh_token_twice_at_once_works_only_once(
@@ -373,6 +400,23 @@ async def test_logout_revokes_the_refresh_token(
     assert 7 * 86400 - 60 < await redis.ttl(f"blacklist:{jti}") <= 7 * 86400
 
     resp = await client.post(f"{AUTH}/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert resp.status_code == 401
+    assert resp.json()["detail"] == "Token has been revoked"
+
+
+async def test_logout_ends_the_access_token_that_called_it(
+    client: AsyncClient, test_user: User
+) -> None:
+    tokens = await login(client, test_user.email)
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert (await client.get(ME, headers=headers)).status_code == 200
+
+    await client.post(
+        f"{AUTH}/logout", json={"refresh_token": tokens["refresh_token"]}, headers=headers
+    )
+
+    # The blacklist is checked on every request, not only at /refresh.
+    resp = await client.get(ME, headers=headers)
     assert resp.status_code == 401
     assert resp.json()["detail"] == "Token has been revoked"
 

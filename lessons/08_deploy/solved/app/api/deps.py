@@ -19,6 +19,9 @@ from app.core.database import get_db
 from app.core.security import TokenError, decode_access_token
 from app.models import User
 
+from app.services import auth as auth_service
+
+
 from app.services.cloudinary_service import AvatarStorage, get_avatar_storage
 
 from app.services.email import get_email_service
@@ -42,7 +45,11 @@ def get_today() -> date:
 TodayDep = Annotated[date, Depends(get_today)]
 
 
-async def get_current_user(session: SessionDep, token: TokenDep) -> User:
+async def get_current_user(
+    session: SessionDep,
+    token: TokenDep,
+    redis: RedisDep,
+) -> User:
     unauthorized = HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
         detail="Could not validate credentials",
@@ -52,6 +59,7 @@ async def get_current_user(session: SessionDep, token: TokenDep) -> User:
         payload = decode_access_token(token)
     except TokenError as exc:
         raise unauthorized from exc
+    await auth_service.check_access_token(redis, payload)  # logged out? a stolen session?
     user = await get_user_by_email(session, payload.sub)
     if user is None:
         raise unauthorized

@@ -15,6 +15,7 @@ from app.api.deps import (
     MailerDep,
     CurrentUser,
     RedisDep,
+    TokenDep,
 )
 
 from app.core.config import settings

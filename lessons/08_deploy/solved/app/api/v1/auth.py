@@ -15,6 +15,7 @@ from app.api.deps import (
     MailerDep,
     CurrentUser,
     RedisDep,
+    TokenDep,
 )
 
 from app.core.config import settings
@@ -98,5 +99,5 @@ async def refresh(body: RefreshRequest, session: SessionDep, redis: RedisDep):
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(body: RefreshRequest, user: CurrentUser, redis: RedisDep) -> None:
-    await auth_service.logout(redis, user, body.refresh_token)
+async def logout(body: RefreshRequest, user: CurrentUser, token: TokenDep, redis: RedisDep) -> None:
+    await auth_service.logout(redis, user, body.refresh_token, token)
