@@ -465,6 +465,29 @@ async def test_birthdays_rejects_a_bad_days_parameter(
     assert resp.status_code == 422
 
 
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+@pytest.mark.parametrize("contact_id", [0, 2**31, 2**63, 10**30])
+async def test_an_id_beyond_the_database_integer_is_422_not_500(
+    client: AsyncClient, auth_headers: Headers, method: str, contact_id: int
+) -> None:
+    resp = await client.request(
+        method, f"{CONTACTS}/{contact_id}", json=_json_for(method), headers=auth_headers
+    )
+
+    assert resp.status_code == 422
+    assert resp.json()["detail"][0]["loc"] == ["path", "contact_id"]
+
+
+@pytest.mark.parametrize("skip", [2**31, 10**20])
+async def test_a_skip_beyond_the_database_integer_is_422_not_500(
+    client: AsyncClient, auth_headers: Headers, skip: int
+) -> None:
+    resp = await client.get(CONTACTS, params={"skip": skip}, headers=auth_headers)
+
+    assert resp.status_code == 422
+    assert resp.json()["detail"][0]["loc"] == ["query", "skip"]
+
+
 # --- todo
 # TODO(06): інтеграційні тести /api/v1/contacts (fixture `client`, `auth_headers`); разом
 #   з іншими файлами — покриття app/ ≥ 80% (checkpoints 06.1, 06.8):

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 # >>> given 04
 from fastapi.responses import JSONResponse
@@ -28,6 +28,10 @@ from app.services import contacts as contact_service
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
 
+# Ids and offsets beyond a 32-bit INTEGER would overflow in PostgreSQL: a 422, never a 500.
+MAX_DB_INT = 2**31 - 1
+ContactId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+
 
 @router.post("", response_model=ContactRead, status_code=status.HTTP_201_CREATED)
 async def create_contact(
@@ -53,7 +57,7 @@ async def create_contact(
 async def list_contacts(
     user: VerifiedUser,
     session: SessionDep,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     q: Annotated[str | None, Query(max_length=100, description="Search names and email")] = None,
 ):
@@ -79,13 +83,13 @@ async def upcoming_birthdays(
 # TODO(04): GET /contacts/birthdays?days=7 → upcoming_birthdays_cached (checkpoint 04.1).
 # <<< lesson 04
 @router.get("/{contact_id}", response_model=ContactRead)
-async def read_contact(contact_id: int, user: VerifiedUser, session: SessionDep):
+async def read_contact(contact_id: ContactId, user: VerifiedUser, session: SessionDep):
     return await contact_service.get_contact(session, user, contact_id)
 
 
 @router.put("/{contact_id}", response_model=ContactRead)
 async def update_contact(
-    contact_id: int,
+    contact_id: ContactId,
     body: ContactUpdate,
     user: VerifiedUser,
     session: SessionDep,
@@ -105,7 +109,7 @@ async def update_contact(
 
 @router.delete("/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_contact(
-    contact_id: int,
+    contact_id: ContactId,
     user: VerifiedUser,
     session: SessionDep,
     # >>> lesson homework

@@ -1,5 +1,6 @@
 """Passwords and JWTs: access, refresh and (from block 1) purpose-scoped email tokens."""
 
+import functools
 import os
 import uuid
 from dataclasses import dataclass
@@ -26,6 +27,10 @@ _SECRETS = {
 _pwd_context = CryptContext(
     schemes=["bcrypt"], deprecated="auto", bcrypt__rounds=settings.BCRYPT_ROUNDS
 )
+
+
+# bcrypt hashes the first 72 bytes and ignores the rest: longer passwords are refused, not cut.
+MAX_PASSWORD_BYTES = 72
 
 
 class TokenError(Exception):
@@ -61,6 +66,17 @@ async def verify_password(password: str, hashed: str) -> bool:
     return await anyio.to_thread.run_sync(
         _pwd_context.verify, password, hashed, limiter=_hashing_slots
     )
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _pwd_context.hash("a password no account has")
+
+
+async def verify_password_of_nobody(password: str) -> None:
+    """As slow as a real check: an unknown email must not answer faster than a wrong password."""
+    dummy = await anyio.to_thread.run_sync(_dummy_hash, limiter=_hashing_slots)
+    await verify_password(password, dummy)
 
 
 def _new_claims(subject: str, expires_delta: timedelta) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import security
 from app.core.security import (
     ACCESS,
     EMAIL_VERIFY,

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import security
 from app.core.security import (
     ACCESS,
     EMAIL_VERIFY,
@@ -233,6 +234,54 @@ async def test_login_with_bad_credentials_is_401(
     assert resp.status_code == 401
     # One message for both: the answer does not tell which emails are registered.
     assert resp.json()["detail"] == "Incorrect email or password"
+
+
+async def test_an_unknown_email_costs_a_password_check_like_a_wrong_password(
+    client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Timing: answering "no such user" without bcrypt's ~0.3 s would tell which emails exist.
+    checks: list[str] = []
+    real_verify = security._pwd_context.verify
+
+    def counting_verify(password: str, hashed: str) -> bool:
+        checks.append(password)
+        return real_verify(password, hashed)
+
+    monkeypatch.setattr(security._pwd_context, "verify", counting_verify)
+    resp = await client.post(
+        f"{AUTH}/login", data={"username": "ghost@example.com", "password": PASSWORD}
+    )
+
+    assert resp.status_code == 401
+    assert checks == [PASSWORD]
+
+
+@pytest.mark.parametrize("length", [73, 4097, 100_000])
+async def test_login_with_an_overlong_password_is_401_not_500(
+    client: AsyncClient, test_user: User, length: int
+) -> None:
+    resp = await client.post(
+        f"{AUTH}/login", data={"username": test_user.email, "password": "x" * length}
+    )
+    assert resp.status_code == 401
+    assert resp.json()["detail"] == "Incorrect email or password"
+
+
+@pytest.mark.parametrize(
+    ("password", "status_code"),
+    [("😀" * 18, 201), ("😀" * 19, 422), ("ї" * 36, 201), ("ї" * 37, 422), ("x" * 73, 422)],
+    ids=["72-bytes-of-emoji", "76-bytes-of-emoji", "72-bytes", "74-bytes", "73-ascii"],
+)
+async def test_register_limits_the_password_in_bytes(
+    client: AsyncClient, password: str, status_code: int
+) -> None:
+    # bcrypt ignores everything after 72 bytes: 18 emoji + junk would log in as 72 emoji.
+    resp = await client.post(
+        f"{AUTH}/register", json={"email": "new@example.com", "password": password}
+    )
+    assert resp.status_code == status_code
+    if status_code == 422:
+        assert "at most 72 bytes" in resp.json()["detail"][0]["msg"]
 
 
 async def test_login_gives_an_access_and_a_refresh_token(
