@@ -9,7 +9,7 @@ from pathlib import Path
 
 import fakeredis
 import pytest
-from httpx import AsyncClient, Response
+from httpx import ASGITransport, AsyncClient, Response
 from redis.asyncio import Redis
 from slowapi import Limiter
 from slowapi.util import get_remote_address
@@ -20,7 +20,8 @@ from app.core.cache import get_redis
 from app.core.config import settings
 from app.core.database import get_db
 from app.core.rate_limit import limiter
-from app.main import app
+from app.api.deps import get_today
+from app.main import app, create_app
 from app.models import User
 from app.services import health as health_service
 from tests.helpers import PASSWORD, TODAY, contact_payload
@@ -352,6 +353,33 @@ async def test_security_headers_are_on_every_response(
     for name, value in SECURITY_HEADERS.items():
         assert resp.headers[name] == value, name
     assert "Strict-Transport-Security" not in resp.headers  # HSTS only in production
+
+
+async def test_security_headers_are_on_a_500_too(
+    client: AsyncClient, auth_headers: Headers
+) -> None:
+    def broken_clock() -> None:
+        raise RuntimeError("a bug")
+
+    app.dependency_overrides[get_today] = broken_clock
+    # The server re-raises the bug (to log it) after answering: do not let the client re-raise.
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as raw:
+        resp = await raw.get(f"{CONTACTS}/birthdays", headers=auth_headers)
+
+    assert resp.status_code == 500
+    assert resp.json() == {"detail": "Internal Server Error"}
+    assert {name: resp.headers[name] for name in SECURITY_HEADERS} == SECURITY_HEADERS
+
+
+async def test_docs_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "DOCS_ENABLED", False)
+    hidden = create_app()
+
+    async with AsyncClient(transport=ASGITransport(app=hidden), base_url="http://test") as c:
+        for path in ("/docs", "/redoc", "/openapi.json"):
+            assert (await c.get(path)).status_code == 404, path
+        assert (await c.post(LOGIN, data={"username": "a@b.co"})).status_code == 422  # API stays
 
 
 async def test_security_headers_are_on_a_401_without_a_token(client: AsyncClient) -> None:

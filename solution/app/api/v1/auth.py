@@ -15,6 +15,7 @@ from fastapi import (
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import (
+    NoStore,
     SessionDep,
     # >>> given 01
     MailerDep,
@@ -140,7 +141,7 @@ async def resend_verification(
 # TODO(01): GET /verify/{token} → auth_service.verify_email (checkpoint 01.3) і
 #   POST /resend-verification {email} → 202 завжди, лист лише неверифікованому (checkpoint 01.6).
 # <<< lesson 01
-@router.post("/login", response_model=TokenPair)
+@router.post("/login", response_model=TokenPair, dependencies=[NoStore])
 # >>> lesson 03
 @limiter.limit(settings.LOGIN_RATE_LIMIT)  # a little more lenient than registration
 # --- todo
@@ -159,7 +160,7 @@ async def login(
 
 
 # >>> lesson 04
-@router.post("/refresh", response_model=TokenPair)
+@router.post("/refresh", response_model=TokenPair, dependencies=[NoStore])
 async def refresh(body: RefreshRequest, session: SessionDep, redis: RedisDep):
     return await auth_service.refresh_tokens(session, redis, body.refresh_token)
 
@@ -174,7 +175,7 @@ async def logout(body: RefreshRequest, user: CurrentUser, token: TokenDep, redis
 #   /refresh перевіряє blacklist через redis (checkpoints 04.4, 04.5).
 # <<< lesson 04
 # >>> until 04
-#| @router.post("/refresh", response_model=TokenPair)
+#| @router.post("/refresh", response_model=TokenPair, dependencies=[NoStore])
 #| async def refresh(body: RefreshRequest, session: SessionDep):
 #|     return await auth_service.refresh_tokens(session, body.refresh_token)
 # <<< until 04

@@ -24,14 +24,26 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Starlette answers a crash outside every middleware, without these headers: answer
+            # it here, then re-raise so the server still logs the traceback.
+            if not started:
+                error = JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+                await error(scope, receive, send_with_headers)
+            raise
 
 
 class RequestTooLargeError(HTTPException):

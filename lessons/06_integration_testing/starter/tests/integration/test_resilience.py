@@ -8,7 +8,7 @@ from pathlib import Path
 
 import fakeredis
 import pytest
-from httpx import AsyncClient, Response
+from httpx import ASGITransport, AsyncClient, Response
 from redis.asyncio import Redis
 from slowapi import Limiter
 from slowapi.util import get_remote_address
@@ -19,7 +19,8 @@ from app.core.cache import get_redis
 from app.core.config import settings
 from app.core.database import get_db
 from app.core.rate_limit import limiter
-from app.main import app
+from app.api.deps import get_today
+from app.main import app, create_app
 from app.models import User
 from app.services import health as health_service
 from tests.helpers import PASSWORD, TODAY, contact_payload

@@ -284,6 +284,18 @@ async def test_register_limits_the_password_in_bytes(
         assert "at most 72 bytes" in resp.json()["detail"][0]["msg"]
 
 
+async def test_token_answers_are_never_cached(client: AsyncClient, test_user: User) -> None:
+    resp = await client.post(
+        f"{AUTH}/login", data={"username": test_user.email, "password": PASSWORD}
+    )
+    assert resp.headers["Cache-Control"] == "no-store"
+    refresh_token = resp.json()["refresh_token"]
+
+    resp = await client.post(f"{AUTH}/refresh", json={"refresh_token": refresh_token})
+    assert resp.status_code == 200
+    assert resp.headers["Cache-Control"] == "no-store"
+
+
 async def test_login_gives_an_access_and_a_refresh_token(
     client: AsyncClient, test_user: User
 ) -> None:

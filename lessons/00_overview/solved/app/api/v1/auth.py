@@ -8,6 +8,7 @@ from fastapi import (
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import (
+    NoStore,
     SessionDep,
 )
 
@@ -34,7 +35,7 @@ async def register(
     return user
 
 
-@router.post("/login", response_model=TokenPair)
+@router.post("/login", response_model=TokenPair, dependencies=[NoStore])
 async def login(
     form: PasswordForm,
     session: SessionDep,
@@ -43,6 +44,6 @@ async def login(
     return auth_service.issue_token_pair(user)
 
 
-@router.post("/refresh", response_model=TokenPair)
+@router.post("/refresh", response_model=TokenPair, dependencies=[NoStore])
 async def refresh(body: RefreshRequest, session: SessionDep):
     return await auth_service.refresh_tokens(session, body.refresh_token)

@@ -9,6 +9,7 @@ from fastapi import (
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import (
+    NoStore,
     SessionDep,
     MailerDep,
 )
@@ -46,7 +47,7 @@ async def register(
 
 # TODO(01): GET /verify/{token} → auth_service.verify_email (checkpoint 01.3) і
 #   POST /resend-verification {email} → 202 завжди, лист лише неверифікованому (checkpoint 01.6).
-@router.post("/login", response_model=TokenPair)
+@router.post("/login", response_model=TokenPair, dependencies=[NoStore])
 async def login(
     form: PasswordForm,
     session: SessionDep,
@@ -55,6 +56,6 @@ async def login(
     return auth_service.issue_token_pair(user)
 
 
-@router.post("/refresh", response_model=TokenPair)
+@router.post("/refresh", response_model=TokenPair, dependencies=[NoStore])
 async def refresh(body: RefreshRequest, session: SessionDep):
     return await auth_service.refresh_tokens(session, body.refresh_token)

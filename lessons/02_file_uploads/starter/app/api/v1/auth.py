@@ -9,6 +9,7 @@ from fastapi import (
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import (
+    NoStore,
     SessionDep,
     MailerDep,
 )
@@ -67,7 +68,7 @@ async def resend_verification(
     return Message(message="If the account exists and is not verified, a new link was sent")
 
 
-@router.post("/login", response_model=TokenPair)
+@router.post("/login", response_model=TokenPair, dependencies=[NoStore])
 async def login(
     form: PasswordForm,
     session: SessionDep,
@@ -76,6 +77,6 @@ async def login(
     return auth_service.issue_token_pair(user)
 
 
-@router.post("/refresh", response_model=TokenPair)
+@router.post("/refresh", response_model=TokenPair, dependencies=[NoStore])
 async def refresh(body: RefreshRequest, session: SessionDep):
     return await auth_service.refresh_tokens(session, body.refresh_token)

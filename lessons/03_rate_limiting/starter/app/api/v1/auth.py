@@ -11,6 +11,7 @@ from fastapi import (
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import (
+    NoStore,
     SessionDep,
     MailerDep,
 )
@@ -75,7 +76,7 @@ async def resend_verification(
     return Message(message="If the account exists and is not verified, a new link was sent")
 
 
-@router.post("/login", response_model=TokenPair)
+@router.post("/login", response_model=TokenPair, dependencies=[NoStore])
 # TODO(03): LOGIN_RATE_LIMIT ("10/minute") на /login (checkpoint 03.3).
 async def login(
     form: PasswordForm,
@@ -85,6 +86,6 @@ async def login(
     return auth_service.issue_token_pair(user)
 
 
-@router.post("/refresh", response_model=TokenPair)
+@router.post("/refresh", response_model=TokenPair, dependencies=[NoStore])
 async def refresh(body: RefreshRequest, session: SessionDep):
     return await auth_service.refresh_tokens(session, body.refresh_token)

@@ -11,6 +11,7 @@ from fastapi import (
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import (
+    NoStore,
     SessionDep,
     MailerDep,
     CurrentUser,
@@ -81,7 +82,7 @@ async def resend_verification(
     return Message(message="If the account exists and is not verified, a new link was sent")
 
 
-@router.post("/login", response_model=TokenPair)
+@router.post("/login", response_model=TokenPair, dependencies=[NoStore])
 @limiter.limit(settings.LOGIN_RATE_LIMIT)  # a little more lenient than registration
 async def login(
     form: PasswordForm,
@@ -93,7 +94,7 @@ async def login(
     return auth_service.issue_token_pair(user)
 
 
-@router.post("/refresh", response_model=TokenPair)
+@router.post("/refresh", response_model=TokenPair, dependencies=[NoStore])
 async def refresh(body: RefreshRequest, session: SessionDep, redis: RedisDep):
     return await auth_service.refresh_tokens(session, redis, body.refresh_token)
 
