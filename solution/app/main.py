@@ -32,6 +32,11 @@ from app.core.config import settings
 from app.core.database import engine
 from app.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
+# >>> given 02
+from app.core.middleware import MEDIA_HEADERS
+
+# <<< given 02
+
 # >>> lesson 03
 from app.core.rate_limit import limiter
 
@@ -103,7 +108,9 @@ def create_app() -> FastAPI:
         # Development without Cloudinary: avatars are files the app serves itself.
         media = Path(settings.MEDIA_DIR)
         media.mkdir(parents=True, exist_ok=True)
-        app.mount("/media", StaticFiles(directory=media), name="media")
+        files = StaticFiles(directory=media)
+        media_app = SecurityHeadersMiddleware(files, hsts=False, extra=MEDIA_HEADERS)
+        app.mount("/media", media_app, name="media")
     # --- todo
     # TODO(02): без Cloudinary (settings.uses_cloudinary is False) аватари — локальні файли:
     #   створіть теку MEDIA_DIR і змонтуйте її на /media через StaticFiles (checkpoint 02.1).

@@ -19,6 +19,8 @@ from app.core.config import settings
 from app.core.database import engine
 from app.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
+from app.core.middleware import MEDIA_HEADERS
+
 
 # JSON bodies are small; uploads get their own, larger limit.
 MAX_JSON_BODY_BYTES = 1024 * 1024

@@ -21,6 +21,9 @@ from app.core.config import settings
 from app.core.database import engine
 from app.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
+from app.core.middleware import MEDIA_HEADERS
+
+
 from app.core.rate_limit import limiter
 
 
@@ -70,7 +73,9 @@ def create_app() -> FastAPI:
         # Development without Cloudinary: avatars are files the app serves itself.
         media = Path(settings.MEDIA_DIR)
         media.mkdir(parents=True, exist_ok=True)
-        app.mount("/media", StaticFiles(directory=media), name="media")
+        files = StaticFiles(directory=media)
+        media_app = SecurityHeadersMiddleware(files, hsts=False, extra=MEDIA_HEADERS)
+        app.mount("/media", media_app, name="media")
     return app
 
 

@@ -1,5 +1,6 @@
 """Avatar uploads: magic-byte validation, size limits, local storage and the Cloudinary service."""
 
+import io
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -9,6 +10,7 @@ import cloudinary.exceptions
 import cloudinary.uploader
 import pytest
 from httpx import AsyncClient, Response
+from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import settings
