@@ -1,9 +1,11 @@
 """SlowAPI limits on the auth routes: per client IP, 429 with Retry-After, proxies handled."""
 
 from collections.abc import AsyncIterator, Callable
+
 from unittest.mock import AsyncMock
 
 import pytest
+
 from httpx import ASGITransport, AsyncClient, Response
 from limits import parse
 from slowapi import Limiter
@@ -16,6 +18,7 @@ from app.core.config import settings
 from app.main import app
 from app.models import User
 from tests.helpers import PASSWORD
+
 
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"
