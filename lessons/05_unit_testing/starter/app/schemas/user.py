@@ -29,7 +29,7 @@ class UserRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    email: EmailStr
+    email: str  # validated on registration; not re-validated on every answer
     full_name: str | None
     is_verified: bool
     avatar_url: str | None
