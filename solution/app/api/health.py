@@ -13,7 +13,11 @@ router = APIRouter(tags=["health"])
 
 
 # >>> lesson 00
-@router.get("/health")
+# 503 answers the same report: which part is down.
+UNAVAILABLE = {503: {"model": dict[str, str], "description": "The database is down"}}
+
+
+@router.get("/health", responses=UNAVAILABLE)
 async def health(
     session: SessionDep,
     response: Response,

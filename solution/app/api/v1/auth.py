@@ -46,6 +46,7 @@ from app.core.security import create_email_token
 from app.core.security import create_password_reset_token
 
 # <<< lesson homework
+from app.api.responses import BODY_ERRORS, errors
 from app.schemas.token import RefreshRequest, TokenPair
 from app.schemas.user import (
     UserCreate,
@@ -75,7 +76,12 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 PasswordForm = Annotated[OAuth2PasswordRequestForm, Depends()]
 
 
-@router.post("/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/register",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(*BODY_ERRORS, 409, 429),
+)
 # >>> lesson 03
 @limiter.limit(settings.REGISTER_RATE_LIMIT)  # 5 registrations per IP per minute
 # --- todo
@@ -107,12 +113,17 @@ async def register(
 
 
 # >>> lesson 01
-@router.get("/verify/{token}", response_model=UserRead)
+@router.get("/verify/{token}", response_model=UserRead, responses=errors(400, 404))
 async def verify_email(token: str, session: SessionDep):
     return await auth_service.verify_email(session, token)
 
 
-@router.post("/resend-verification", response_model=Message, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/resend-verification",
+    response_model=Message,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(*BODY_ERRORS, 429),
+)
 # >>> lesson 03
 @limiter.limit(settings.RESEND_RATE_LIMIT)
 # --- todo
@@ -141,7 +152,12 @@ async def resend_verification(
 # TODO(01): GET /verify/{token} → auth_service.verify_email (checkpoint 01.3) і
 #   POST /resend-verification {email} → 202 завжди, лист лише неверифікованому (checkpoint 01.6).
 # <<< lesson 01
-@router.post("/login", response_model=TokenPair, dependencies=[NoStore])
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    dependencies=[NoStore],
+    responses=errors(*BODY_ERRORS, 401, 403, 429),
+)
 # >>> lesson 03
 @limiter.limit(settings.LOGIN_RATE_LIMIT)  # a little more lenient than registration
 # --- todo
@@ -160,12 +176,19 @@ async def login(
 
 
 # >>> lesson 04
-@router.post("/refresh", response_model=TokenPair, dependencies=[NoStore])
+@router.post(
+    "/refresh",
+    response_model=TokenPair,
+    dependencies=[NoStore],
+    responses=errors(*BODY_ERRORS, 401, 503),
+)
 async def refresh(body: RefreshRequest, session: SessionDep, redis: RedisDep):
     return await auth_service.refresh_tokens(session, redis, body.refresh_token)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/logout", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*BODY_ERRORS, 401, 503)
+)
 async def logout(body: RefreshRequest, user: CurrentUser, token: TokenDep, redis: RedisDep) -> None:
     await auth_service.logout(redis, user, body.refresh_token, token)
 
@@ -183,7 +206,10 @@ async def logout(body: RefreshRequest, user: CurrentUser, token: TokenDep, redis
 
 
 @router.post(
-    "/password-reset/request", response_model=Message, status_code=status.HTTP_202_ACCEPTED
+    "/password-reset/request",
+    response_model=Message,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(*BODY_ERRORS, 429),
 )
 @limiter.limit(settings.RESEND_RATE_LIMIT)
 async def request_password_reset(
@@ -201,7 +227,7 @@ async def request_password_reset(
     return Message(message="If the account exists, a reset token was sent")
 
 
-@router.post("/password-reset/confirm", response_model=Message)
+@router.post("/password-reset/confirm", response_model=Message, responses=errors(*BODY_ERRORS, 503))
 async def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep, redis: RedisDep):
     await auth_service.reset_password(session, redis, body.token, body.new_password)
     return Message(message="Password has been reset")

@@ -15,6 +15,7 @@ from app.api.deps import (
     TodayDep,
     # <<< given 04
 )
+from app.api.responses import BODY_ERRORS, errors
 from app.schemas.contact import (
     ContactCreate,
     ContactPage,
@@ -26,14 +27,19 @@ from app.schemas.contact import (
 )
 from app.services import contacts as contact_service
 
-router = APIRouter(prefix="/contacts", tags=["contacts"])
+router = APIRouter(prefix="/contacts", tags=["contacts"], responses=errors(401, 403))
 
 # Ids and offsets beyond a 32-bit INTEGER would overflow in PostgreSQL: a 422, never a 500.
 MAX_DB_INT = 2**31 - 1
 ContactId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 
 
-@router.post("", response_model=ContactRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=ContactRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(*BODY_ERRORS, 409),
+)
 async def create_contact(
     body: ContactCreate,
     user: VerifiedUser,
@@ -82,12 +88,15 @@ async def upcoming_birthdays(
 # --- todo
 # TODO(04): GET /contacts/birthdays?days=7 → upcoming_birthdays_cached (checkpoint 04.1).
 # <<< lesson 04
-@router.get("/{contact_id}", response_model=ContactRead)
+# {contact_id:int}: /birthdays never matches these routes, so PUT /birthdays is a 405.
+@router.get("/{contact_id:int}", response_model=ContactRead, responses=errors(404))
 async def read_contact(contact_id: ContactId, user: VerifiedUser, session: SessionDep):
     return await contact_service.get_contact(session, user, contact_id)
 
 
-@router.put("/{contact_id}", response_model=ContactRead)
+@router.put(
+    "/{contact_id:int}", response_model=ContactRead, responses=errors(*BODY_ERRORS, 404, 409)
+)
 async def update_contact(
     contact_id: ContactId,
     body: ContactUpdate,
@@ -107,7 +116,7 @@ async def update_contact(
     # <<< until 04
 
 
-@router.delete("/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{contact_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
 async def delete_contact(
     contact_id: ContactId,
     user: VerifiedUser,

@@ -1,6 +1,8 @@
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 
 class ContactBase(BaseModel):
@@ -10,6 +12,15 @@ class ContactBase(BaseModel):
     phone: str = Field(min_length=3, max_length=30, pattern=r"^\+?[0-9 ()\-]+$")
     birthday: date
     notes: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("birthday", mode="before")
+    @classmethod
+    def birthday_is_a_date_string(cls, value: Any) -> Any:
+        # Pydantic would read 0 as 1970-01-01 (a Unix time): the schema says a date string.
+        # A ValueError, not a TypeError: pydantic turns only the former into a 422.
+        if isinstance(value, int | float):
+            raise ValueError("birthday must be a date string, YYYY-MM-DD")  # noqa: TRY004
+        return value
 
 
 class ContactCreate(ContactBase):

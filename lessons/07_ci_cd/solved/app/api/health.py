@@ -9,7 +9,11 @@ from app.services.health import check_health
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+# 503 answers the same report: which part is down.
+UNAVAILABLE = {503: {"model": dict[str, str], "description": "The database is down"}}
+
+
+@router.get("/health", responses=UNAVAILABLE)
 async def health(
     session: SessionDep,
     response: Response,

@@ -12,6 +12,7 @@ from app.api.deps import (
     SessionDep,
 )
 
+from app.api.responses import BODY_ERRORS, errors
 from app.schemas.token import RefreshRequest, TokenPair
 from app.schemas.user import (
     UserCreate,
@@ -26,7 +27,12 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 PasswordForm = Annotated[OAuth2PasswordRequestForm, Depends()]
 
 
-@router.post("/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/register",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(*BODY_ERRORS, 409, 429),
+)
 async def register(
     body: UserCreate,
     session: SessionDep,
@@ -35,7 +41,12 @@ async def register(
     return user
 
 
-@router.post("/login", response_model=TokenPair, dependencies=[NoStore])
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    dependencies=[NoStore],
+    responses=errors(*BODY_ERRORS, 401, 403, 429),
+)
 async def login(
     form: PasswordForm,
     session: SessionDep,

@@ -16,6 +16,7 @@ from app.api.deps import (
 
 # TODO(01): імпортуйте create_email_token з app.core.security, коли напишете його там
 #   (потрібен у register і resend_verification нижче).
+from app.api.responses import BODY_ERRORS, errors
 from app.schemas.token import RefreshRequest, TokenPair
 from app.schemas.user import (
     UserCreate,
@@ -34,7 +35,12 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 PasswordForm = Annotated[OAuth2PasswordRequestForm, Depends()]
 
 
-@router.post("/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/register",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(*BODY_ERRORS, 409, 429),
+)
 async def register(
     body: UserCreate,
     session: SessionDep,
@@ -47,7 +53,12 @@ async def register(
 
 # TODO(01): GET /verify/{token} → auth_service.verify_email (checkpoint 01.3) і
 #   POST /resend-verification {email} → 202 завжди, лист лише неверифікованому (checkpoint 01.6).
-@router.post("/login", response_model=TokenPair, dependencies=[NoStore])
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    dependencies=[NoStore],
+    responses=errors(*BODY_ERRORS, 401, 403, 429),
+)
 async def login(
     form: PasswordForm,
     session: SessionDep,

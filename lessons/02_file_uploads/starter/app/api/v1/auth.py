@@ -16,6 +16,7 @@ from app.api.deps import (
 
 from app.core.security import create_email_token
 
+from app.api.responses import BODY_ERRORS, errors
 from app.schemas.token import RefreshRequest, TokenPair
 from app.schemas.user import (
     UserCreate,
@@ -34,7 +35,12 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 PasswordForm = Annotated[OAuth2PasswordRequestForm, Depends()]
 
 
-@router.post("/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/register",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(*BODY_ERRORS, 409, 429),
+)
 async def register(
     body: UserCreate,
     session: SessionDep,
@@ -48,12 +54,17 @@ async def register(
     return user
 
 
-@router.get("/verify/{token}", response_model=UserRead)
+@router.get("/verify/{token}", response_model=UserRead, responses=errors(400, 404))
 async def verify_email(token: str, session: SessionDep):
     return await auth_service.verify_email(session, token)
 
 
-@router.post("/resend-verification", response_model=Message, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/resend-verification",
+    response_model=Message,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(*BODY_ERRORS, 429),
+)
 async def resend_verification(
     body: EmailRequest,
     session: SessionDep,
@@ -68,7 +79,12 @@ async def resend_verification(
     return Message(message="If the account exists and is not verified, a new link was sent")
 
 
-@router.post("/login", response_model=TokenPair, dependencies=[NoStore])
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    dependencies=[NoStore],
+    responses=errors(*BODY_ERRORS, 401, 403, 429),
+)
 async def login(
     form: PasswordForm,
     session: SessionDep,

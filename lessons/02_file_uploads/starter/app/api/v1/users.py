@@ -13,13 +13,14 @@ from app.api.deps import (
 
 from app.api.uploads import read_upload
 
+from app.api.responses import BODY_ERRORS, ErrorMessage, ValidationErrors, errors
 from app.schemas.user import UserRead, UserUpdate
 from app.services import users as user_service
 
 # TODO(02): імпортуйте upload_avatar з app.services.cloudinary_service, коли напишете його
 #   (потрібен у POST /me/avatar нижче).
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], responses=errors(401))
 
 
 @router.get("/me", response_model=UserRead)
@@ -27,7 +28,7 @@ async def read_me(user: CurrentUser):
     return user
 
 
-@router.put("/me", response_model=UserRead)
+@router.put("/me", response_model=UserRead, responses=errors(*BODY_ERRORS))
 async def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep):
     return await user_service.update_profile(session, user, body)
 

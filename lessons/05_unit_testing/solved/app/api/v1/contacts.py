@@ -11,6 +11,7 @@ from app.api.deps import (
     RedisDep,
     TodayDep,
 )
+from app.api.responses import BODY_ERRORS, errors
 from app.schemas.contact import (
     ContactCreate,
     ContactPage,
@@ -20,14 +21,19 @@ from app.schemas.contact import (
 )
 from app.services import contacts as contact_service
 
-router = APIRouter(prefix="/contacts", tags=["contacts"])
+router = APIRouter(prefix="/contacts", tags=["contacts"], responses=errors(401, 403))
 
 # Ids and offsets beyond a 32-bit INTEGER would overflow in PostgreSQL: a 422, never a 500.
 MAX_DB_INT = 2**31 - 1
 ContactId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 
 
-@router.post("", response_model=ContactRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=ContactRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(*BODY_ERRORS, 409),
+)
 async def create_contact(
     body: ContactCreate,
     user: VerifiedUser,
@@ -63,12 +69,15 @@ async def upcoming_birthdays(
     return JSONResponse(found)
 
 
-@router.get("/{contact_id}", response_model=ContactRead)
+# {contact_id:int}: /birthdays never matches these routes, so PUT /birthdays is a 405.
+@router.get("/{contact_id:int}", response_model=ContactRead, responses=errors(404))
 async def read_contact(contact_id: ContactId, user: VerifiedUser, session: SessionDep):
     return await contact_service.get_contact(session, user, contact_id)
 
 
-@router.put("/{contact_id}", response_model=ContactRead)
+@router.put(
+    "/{contact_id:int}", response_model=ContactRead, responses=errors(*BODY_ERRORS, 404, 409)
+)
 async def update_contact(
     contact_id: ContactId,
     body: ContactUpdate,
@@ -80,7 +89,7 @@ async def update_contact(
     return await contact_service.update_contact(session, user, contact_id, body, redis, today)
 
 
-@router.delete("/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{contact_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
 async def delete_contact(
     contact_id: ContactId,
     user: VerifiedUser,
