@@ -78,6 +78,8 @@ async def get_current_user(
     token: TokenDep,
     # >>> lesson 04
     redis: RedisDep,
+    # --- todo
+    # TODO(04): `redis: RedisDep` — чорний список перевіряється на кожному запиті (нижче).
     # <<< lesson 04
 ) -> User:
     unauthorized = HTTPException(

@@ -34,6 +34,9 @@ def _weakness(value: str, seen: dict[str, str]) -> str | None:
     return None
 
 
+# --- todo
+# TODO(08): MIN_SECRET_BYTES = 32 і _weakness(value, seen) — причина, чому секрет слабкий
+#   (за замовчуванням, коротший за 32 байти, такий самий, як інший), або None (checkpoint 08.3).
 # <<< lesson 08
 class Settings(BaseSettings):
     # >>> until 00

@@ -68,6 +68,8 @@ class TokenPayload:
     exp: datetime
     # >>> lesson 04
     family: str | None = None  # the login session: every refresh of it carries the same id
+    # --- todo
+    # TODO(04): family: str | None = None — id сесії (claim "fam"), спільний для всіх її токенів.
     # <<< lesson 04
     # >>> lesson homework
     version: int = 0  # the user's token_version when issued: a password change raises it
@@ -116,6 +118,8 @@ def _payload(claims: dict[str, Any]) -> TokenPayload:
         exp=datetime.fromtimestamp(claims["exp"], UTC),
         # >>> lesson 04
         family=claims.get("fam"),
+        # --- todo
+        # TODO(04): family=claims.get("fam") — сесія, до якої належить токен.
         # <<< lesson 04
         # >>> lesson homework
         version=claims.get("ver", 0),

@@ -83,6 +83,9 @@ def issue_token_pair(user: User, family: str | None = None) -> TokenPair:
     )
 
 
+# --- todo
+# TODO(04): issue_token_pair(user, family=None): обидва токени з claim "fam" (новий uuid для
+#   логіну, той самий для refresh) — повторне використання refresh-токена завершує всю сесію.
 # <<< lesson 04
 # >>> until 04
 #| def issue_token_pair(user: User) -> TokenPair:

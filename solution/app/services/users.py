@@ -53,6 +53,9 @@ async def mark_verified(session: AsyncSession, email: str) -> User:
     return user
 
 
+# --- todo
+# TODO(01): mark_verified(session, email) позначає користувача верифікованим; вдруге — нічого
+#   не змінює; невідомий email → NotFoundError (checkpoint 01.3).
 # <<< lesson 01
 async def authenticate(session: AsyncSession, email: str, password: str) -> User:
     if len(password.encode()) > MAX_PASSWORD_BYTES:  # no account has one; passlib would raise

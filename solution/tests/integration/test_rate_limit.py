@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator, Callable
 # >>> lesson 08
 from pathlib import Path
 
+# --- todo
+# TODO(08): from pathlib import Path — для тесту render.yaml унизу.
 # <<< lesson 08
 from unittest.mock import AsyncMock
 
@@ -14,6 +16,8 @@ import pytest
 # >>> lesson 08
 import yaml
 
+# --- todo
+# TODO(08): import yaml — тест читає FORWARDED_ALLOW_IPS з render.yaml.
 # <<< lesson 08
 from httpx import ASGITransport, AsyncClient, Response
 from limits import parse
@@ -30,6 +34,8 @@ from tests.helpers import PASSWORD
 
 # >>> lesson 08
 PROJECT = Path(__file__).resolve().parents[2]
+# --- todo
+# TODO(08): PROJECT = Path(__file__).resolve().parents[2] — корінь застосунку з render.yaml.
 # <<< lesson 08
 
 # >>> lesson 06
@@ -255,6 +261,9 @@ async def test_on_render_a_spoofed_forwarded_for_buys_no_fresh_counter(
     assert (await register(render_proxy, forwarded_for="198.51.100.23")).status_code == 201
 
 
+# --- todo
+# TODO(08): тест: за проксі Render (FORWARDED_ALLOW_IPS з render.yaml) підроблений лівий
+#   X-Forwarded-For не дає нового лічильника — 6-та реєстрація → 429.
 # <<< lesson 08
 # --- todo
 # TODO(06): інтеграційні тести rate limiting (fixture `limiter_on` вмикає SlowAPI зі свіжими

@@ -40,6 +40,8 @@ async def create_user(session: AsyncSession, data: UserCreate) -> User:
     return user
 
 
+# TODO(01): mark_verified(session, email) позначає користувача верифікованим; вдруге — нічого
+#   не змінює; невідомий email → NotFoundError (checkpoint 01.3).
 async def authenticate(session: AsyncSession, email: str, password: str) -> User:
     if len(password.encode()) > MAX_PASSWORD_BYTES:  # no account has one; passlib would raise
         raise InvalidCredentialsError("Incorrect email or password")

@@ -56,6 +56,7 @@ TodayDep = Annotated[date, Depends(get_today)]
 async def get_current_user(
     session: SessionDep,
     token: TokenDep,
+    # TODO(04): `redis: RedisDep` — чорний список перевіряється на кожному запиті (нижче).
 ) -> User:
     unauthorized = HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,

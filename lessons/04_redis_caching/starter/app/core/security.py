@@ -50,6 +50,7 @@ class TokenPayload:
     sub: str
     jti: str
     exp: datetime
+    # TODO(04): family: str | None = None — id сесії (claim "fam"), спільний для всіх її токенів.
 
 
 # bcrypt costs ~0.3 s at 12 rounds. It runs in worker threads, off the event loop, and at most
@@ -92,6 +93,7 @@ def _payload(claims: dict[str, Any]) -> TokenPayload:
         sub=claims["sub"],
         jti=claims["jti"],
         exp=datetime.fromtimestamp(claims["exp"], UTC),
+        # TODO(04): family=claims.get("fam") — сесія, до якої належить токен.
     )
 
 

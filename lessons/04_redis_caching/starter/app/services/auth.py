@@ -36,6 +36,8 @@ from app.services.errors import (
 logger = logging.getLogger(__name__)
 
 
+# TODO(04): issue_token_pair(user, family=None): обидва токени з claim "fam" (новий uuid для
+#   логіну, той самий для refresh) — повторне використання refresh-токена завершує всю сесію.
 def issue_token_pair(user: User) -> TokenPair:
     return TokenPair(
         access_token=create_access_token(user.email),

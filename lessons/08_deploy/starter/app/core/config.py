@@ -13,6 +13,8 @@ DEFAULT_SECRETS = {
 }
 
 
+# TODO(08): MIN_SECRET_BYTES = 32 і _weakness(value, seen) — причина, чому секрет слабкий
+#   (за замовчуванням, коротший за 32 байти, такий самий, як інший), або None (checkpoint 08.3).
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
