@@ -98,8 +98,8 @@ UNIT = MutantSet(
         Mutant(
             id="access-ttl-days",
             file=SECURITY,
-            old="create_token(email, ACCESS, timedelta(minutes=settings.JWT_ACCESS_TOKEN_",
-            new="create_token(email, ACCESS, timedelta(days=settings.JWT_ACCESS_TOKEN_",
+            old="    lifetime = timedelta(minutes=settings.JWT_ACCESS_TOKEN_",
+            new="    lifetime = timedelta(days=settings.JWT_ACCESS_TOKEN_",
             description="access-токен живе 30 днів замість 30 хвилин",
         ),
         Mutant(

@@ -184,6 +184,12 @@ def test_dockerfile_runs_as_a_non_root_user(docker_stages: list[list[Any]]) -> N
     assert users[-1].split(":")[0] not in ("root", "0")
 
 
+def test_dockerfile_runs_in_production_mode(docker_stages: list[list[Any]]) -> None:
+    # The image refuses to start with weak secrets; compose's .env.example says development.
+    env = " ".join(arguments for keyword, arguments in docker_stages[-1] if keyword == "ENV")
+    assert "ENVIRONMENT=production" in env.split()
+
+
 def test_dockerfile_healthcheck_exposes_and_starts_with_the_start_script(
     docker_stages: list[list[Any]],
 ) -> None:

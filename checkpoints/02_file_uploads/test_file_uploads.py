@@ -1,14 +1,24 @@
 """Lesson 02: POST /users/me/avatar — magic-byte MIME check, size limit, storage service."""
 
+import io
 from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 
 from course.checkpoint import checkpoint
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
+
+def picture(image_format: str) -> bytes:
+    """A real image: the app decodes uploads, so magic bytes followed by zeros do not pass."""
+    output = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(output, format=image_format)
+    return output.getvalue()
+
+
+PNG = picture("PNG")
+WEBP = picture("WEBP")
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 32
 EXE = b"MZ\x90\x00" + b"\x00" * 64
 INVALID = "File must be a JPEG, PNG, GIF or WebP image"

@@ -7,9 +7,10 @@
 #      stops here and uvicorn never starts: a broken migration is visible at once.
 #   2. `exec` makes uvicorn PID 1 of the container: it gets SIGTERM and shuts down cleanly.
 #   3. --proxy-headers: the client's address comes from X-Forwarded-For (rate limits are per IP),
-#      but only when the request arrives from an address in FORWARDED_ALLOW_IPS. The default
-#      trusts nobody but localhost; set it to your proxy's addresses (on Render: '*', where only
-#      Render's proxy can reach the service). A '*' anywhere else lets any client pick its IP.
+#      but only when the request arrives from an address in FORWARDED_ALLOW_IPS, and then the
+#      right-most address no trusted proxy owns. The default trusts nobody but localhost; set it
+#      to your proxies' addresses or networks (render.yaml: the private ranges). Never '*': uvicorn
+#      then takes the left-most entry, which the client writes itself.
 set -e
 cd "$(dirname "$0")/.."
 

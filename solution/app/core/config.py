@@ -18,6 +18,26 @@ DEFAULT_SECRETS = {
 }
 
 
+# >>> lesson 08
+# HS256 signs with an HMAC-SHA256 key: anything shorter than its 32-byte output is guessable.
+MIN_SECRET_BYTES = 32
+
+
+def _weakness(value: str, seen: dict[str, str]) -> str | None:
+    """Why a production secret is weak, or None; `seen` maps values already used to their names."""
+    if value in DEFAULT_SECRETS.values():
+        return "must not be a development default"
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        return f"must be at least {MIN_SECRET_BYTES} bytes long"
+    if value in seen:
+        return f"must differ from {seen[value]}"
+    return None
+
+
+# --- todo
+# TODO(08): MIN_SECRET_BYTES = 32 і _weakness(value, seen) — причина, чому секрет слабкий
+#   (за замовчуванням, коротший за 32 байти, такий самий, як інший), або None (checkpoint 08.3).
+# <<< lesson 08
 class Settings(BaseSettings):
     # >>> until 00
     #|     model_config = SettingsConfigDict(extra="ignore")
@@ -32,6 +52,8 @@ class Settings(BaseSettings):
     APP_NAME: str = "Contacts API"
     ENVIRONMENT: Literal["development", "test", "production"] = "development"
     DEBUG: bool = False
+    # Swagger UI, ReDoc and /openapi.json; switch them off where nobody should browse the API.
+    DOCS_ENABLED: bool = True
 
     DATABASE_URL: str = "sqlite+aiosqlite:///./contacts.db"
     # >>> lesson 03
@@ -119,18 +141,22 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def refuse_default_secrets_in_production(self) -> "Settings":
+    def refuse_weak_secrets_in_production(self) -> "Settings":
         if self.ENVIRONMENT == "production":
-            for name, default in DEFAULT_SECRETS.items():
-                if getattr(self, name) == default:
-                    raise ValueError(f"{name} must be set to a secret value in production")
+            seen: dict[str, str] = {}
+            for name in DEFAULT_SECRETS:
+                value = getattr(self, name)
+                if problem := _weakness(value, seen):
+                    raise ValueError(f"{name} {problem} in production")
+                seen[value] = name
         return self
 
     # --- todo
     # TODO(08): production-налаштування (checkpoints 08.3, 08.4):
     #   1. валідатор DATABASE_URL: `postgres://…` (так дає Render) → `postgresql+asyncpg://…`;
-    #   2. при ENVIRONMENT=production застосунок відмовляється стартувати з секретом
-    #      за замовчуванням (DEFAULT_SECRETS) і називає змінну в помилці.
+    #   2. при ENVIRONMENT=production застосунок відмовляється стартувати зі слабким секретом
+    #      (за замовчуванням з DEFAULT_SECRETS, коротшим за MIN_SECRET_BYTES байтів або
+    #      однаковим з іншим) і називає змінну в помилці.
 
     # <<< lesson 08
     # >>> given 01

@@ -4,18 +4,35 @@
 from slowapi import Limiter
 from slowapi.util import get_remote_address
 
+# >>> given 03
+from starlette.responses import Response
+
+# <<< given 03
 from app.core.config import settings
 
+
+# >>> given 03
+class RateLimiter(Limiter):
+    """SlowAPI's Limiter, with Retry-After only where it means "wait": on a 429."""
+
+    def _inject_headers(self, response: Response, current_limit: object) -> Response:
+        response = super()._inject_headers(response, current_limit)
+        if response.status_code != 429 and "Retry-After" in response.headers:
+            del response.headers["Retry-After"]
+        return response
+
+
+# <<< given 03
 # >>> lesson 03
-limiter = Limiter(
+limiter = RateLimiter(
     key_func=get_remote_address,  # the client's IP (behind a proxy: see the start command)
     storage_uri=settings.REDIS_URL,  # memory:// or redis://…: the same counters API
     enabled=settings.RATE_LIMIT_ENABLED,
-    headers_enabled=True,  # X-RateLimit-* and Retry-After on every limited answer
+    headers_enabled=True,  # X-RateLimit-* on every limited answer, Retry-After on a 429
     in_memory_fallback_enabled=True,  # Redis down: count in memory rather than answer 500
 )
 # --- todo
-# TODO(03): limiter = Limiter(...) — ключ = IP клієнта (get_remote_address), лічильники в
+# TODO(03): limiter = RateLimiter(...) — ключ = IP клієнта (get_remote_address), лічильники в
 #   settings.REDIS_URL, enabled=settings.RATE_LIMIT_ENABLED, заголовки Retry-After увімкнені,
 #   а коли Redis лежить — лічити в пам'яті, не 500 (checkpoints 03.1–03.4).
 # <<< lesson 03

@@ -1,5 +1,6 @@
 """Passwords and JWTs: access, refresh and (from block 1) purpose-scoped email tokens."""
 
+import functools
 import os
 import uuid
 from dataclasses import dataclass
@@ -40,6 +41,10 @@ _pwd_context = CryptContext(
 )
 
 
+# bcrypt hashes the first 72 bytes and ignores the rest: longer passwords are refused, not cut.
+MAX_PASSWORD_BYTES = 72
+
+
 class TokenError(Exception):
     """The token is malformed, badly signed or of an unknown kind."""
 
@@ -61,6 +66,14 @@ class TokenPayload:
     sub: str
     jti: str
     exp: datetime
+    # >>> lesson 04
+    family: str | None = None  # the login session: every refresh of it carries the same id
+    # --- todo
+    # TODO(04): family: str | None = None — id сесії (claim "fam"), спільний для всіх її токенів.
+    # <<< lesson 04
+    # >>> lesson homework
+    version: int = 0  # the user's token_version when issued: a password change raises it
+    # <<< lesson homework
 
 
 # bcrypt costs ~0.3 s at 12 rounds. It runs in worker threads, off the event loop, and at most
@@ -78,6 +91,17 @@ async def verify_password(password: str, hashed: str) -> bool:
     )
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    return _pwd_context.hash("a password no account has")
+
+
+async def verify_password_of_nobody(password: str) -> None:
+    """As slow as a real check: an unknown email must not answer faster than a wrong password."""
+    dummy = await anyio.to_thread.run_sync(_dummy_hash, limiter=_hashing_slots)
+    await verify_password(password, dummy)
+
+
 def _new_claims(subject: str, expires_delta: timedelta) -> dict[str, Any]:
     now = datetime.now(UTC)
     return {"sub": subject, "iat": now, "exp": now + expires_delta, "jti": uuid.uuid4().hex}
@@ -89,7 +113,17 @@ def _payload(claims: dict[str, Any]) -> TokenPayload:
     if "exp" not in claims:  # python-jose accepts a token without exp: it would never expire
         raise TokenError("Invalid token")
     return TokenPayload(
-        sub=claims["sub"], jti=claims["jti"], exp=datetime.fromtimestamp(claims["exp"], UTC)
+        sub=claims["sub"],
+        jti=claims["jti"],
+        exp=datetime.fromtimestamp(claims["exp"], UTC),
+        # >>> lesson 04
+        family=claims.get("fam"),
+        # --- todo
+        # TODO(04): family=claims.get("fam") — сесія, до якої належить токен.
+        # <<< lesson 04
+        # >>> lesson homework
+        version=claims.get("ver", 0),
+        # <<< lesson homework
     )
 
 
@@ -125,17 +159,20 @@ def _payload(claims: dict[str, Any]) -> TokenPayload:
 #|
 # <<< until 01
 # >>> lesson 01
-def create_token(subject: str, purpose: str, expires_delta: timedelta) -> str:
-    claims = _new_claims(subject, expires_delta) | {"purpose": purpose}
+def create_token(subject: str, purpose: str, expires_delta: timedelta, **session: str | int) -> str:
+    """`session`: extra claims of a login session (from block 4 on: its family id)."""
+    claims = _new_claims(subject, expires_delta) | session | {"purpose": purpose}
     return jwt.encode(claims, _SECRETS[purpose](), algorithm=settings.JWT_ALGORITHM)
 
 
-def create_access_token(email: str) -> str:
-    return create_token(email, ACCESS, timedelta(minutes=settings.JWT_ACCESS_TOKEN_EXPIRE_MINUTES))
+def create_access_token(email: str, **session: str | int) -> str:
+    lifetime = timedelta(minutes=settings.JWT_ACCESS_TOKEN_EXPIRE_MINUTES)
+    return create_token(email, ACCESS, lifetime, **session)
 
 
-def create_refresh_token(email: str) -> str:
-    return create_token(email, REFRESH, timedelta(days=settings.JWT_REFRESH_TOKEN_EXPIRE_DAYS))
+def create_refresh_token(email: str, **session: str | int) -> str:
+    lifetime = timedelta(days=settings.JWT_REFRESH_TOKEN_EXPIRE_DAYS)
+    return create_token(email, REFRESH, lifetime, **session)
 
 
 def create_email_token(email: str) -> str:

@@ -17,6 +17,10 @@ class User(TimestampMixin, Base):
     # >>> given 02
     avatar_url: Mapped[str | None] = mapped_column(String(500))
     # <<< given 02
+    # >>> lesson homework
+    # Raised by every password change; tokens carry the value they were issued with.
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # <<< lesson homework
 
     contacts: Mapped[list["Contact"]] = relationship(  # noqa: F821
         back_populates="owner", cascade="all, delete-orphan", passive_deletes=True

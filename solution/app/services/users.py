@@ -4,7 +4,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.security import hash_password, verify_password
+from app.core.security import (
+    MAX_PASSWORD_BYTES,
+    hash_password,
+    verify_password,
+    verify_password_of_nobody,
+)
 from app.models import User
 from app.schemas.user import UserCreate, UserUpdate
 from app.services.errors import (
@@ -46,10 +51,18 @@ async def mark_verified(session: AsyncSession, email: str) -> User:
     return user
 
 
+# --- todo
+# TODO(01): mark_verified(session, email) позначає користувача верифікованим; вдруге — нічого
+#   не змінює; невідомий email → NotFoundError (checkpoint 01.3).
 # <<< lesson 01
 async def authenticate(session: AsyncSession, email: str, password: str) -> User:
+    if len(password.encode()) > MAX_PASSWORD_BYTES:  # no account has one; passlib would raise
+        raise InvalidCredentialsError("Incorrect email or password")
     user = await get_user_by_email(session, email)
-    if user is None or not await verify_password(password, user.hashed_password):
+    if user is None:
+        await verify_password_of_nobody(password)  # the same time as a wrong password
+        raise InvalidCredentialsError("Incorrect email or password")
+    if not await verify_password(password, user.hashed_password):
         raise InvalidCredentialsError("Incorrect email or password")
     # >>> lesson 01
     if not user.is_verified:
@@ -81,6 +94,7 @@ async def set_avatar_url(session: AsyncSession, user: User, url: str) -> User:
 # >>> lesson homework
 async def set_password(session: AsyncSession, user: User, password: str) -> User:
     user.hashed_password = await hash_password(password)
+    user.token_version += 1  # ends every session issued before: a reset locks out a thief
     await session.commit()
     return user
 

@@ -1,6 +1,7 @@
 # >>> file lesson 06 todo
 """Avatar uploads: magic-byte validation, size limits, local storage and the Cloudinary service."""
 
+import io
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,6 +11,7 @@ import cloudinary.exceptions
 import cloudinary.uploader
 import pytest
 from httpx import AsyncClient, Response
+from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import settings
@@ -28,11 +30,28 @@ AVATAR = "/api/v1/users/me/avatar"
 Headers = dict[str, str]
 SessionFactory = async_sessionmaker[AsyncSession]
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 32
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 32
-GIF87A = b"GIF87a\x01\x00\x01\x00" + b"\x00" * 32
-GIF89A = b"GIF89a\x01\x00\x01\x00" + b"\x00" * 32
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 \x18\x00\x00\x00" + b"\x00" * 32
+
+def image(image_format: str, size: tuple[int, int] = (8, 8), **options: object) -> bytes:
+    """A real picture: the app decodes every upload, magic bytes alone do not pass."""
+    output = io.BytesIO()
+    Image.new("RGB", size, "teal").save(output, format=image_format, **options)
+    return output.getvalue()
+
+
+def decoded(data: bytes) -> tuple[str | None, tuple[int, int]]:
+    with Image.open(io.BytesIO(data)) as picture:
+        picture.load()
+        return picture.format, picture.size
+
+
+JPEG = image("JPEG")
+PNG = image("PNG")
+GIF87A = image("GIF")
+GIF89A = image("GIF", transparency=0)
+WEBP = image("WEBP")
+TINY_GIF = image("GIF", (1, 1))  # 43 bytes
+# A GIF header, then HTML: magic bytes say "image", a browser sniffing it may run the script.
+GIF_WITH_SCRIPT = b"GIF89a<script>alert(document.cookie)</script>" + b"\x00" * 16
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00" + b"\x00" * 32
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 32
 
@@ -94,7 +113,7 @@ async def test_valid_image_is_stored_and_its_url_saved(
     assert resp.json()["email"] == test_user.email
     stored = media_dir / "avatars" / f"user_{test_user.id}.{extension}"
     assert stored_files(media_dir) == [stored]
-    assert stored.read_bytes() == data
+    assert decoded(stored.read_bytes()) == decoded(data)  # re-encoded: the same picture
     assert await avatar_url_in_db(session_factory, test_user.id) == expected_url
 
 
@@ -122,6 +141,15 @@ async def test_new_avatar_replaces_the_old_file(
         pytest.param(WAV, "avatar.webp", "image/webp", id="wav-is-riff-but-not-webp"),
         pytest.param(b"RIFF", "avatar.webp", "image/webp", id="bare-riff"),
         pytest.param(b"", "avatar.png", "image/png", id="empty"),
+        pytest.param(GIF_WITH_SCRIPT, "avatar.gif", "image/gif", id="gif-header-then-script"),
+        pytest.param(PNG[:40], "avatar.png", "image/png", id="truncated-png"),
+        pytest.param(JPEG[:4] + b"\x00" * 64, "avatar.jpg", "image/jpeg", id="jpeg-magic-only"),
+        pytest.param(
+            b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32,
+            "a.webp",
+            "image/webp",
+            id="webp-magic-only",
+        ),
         pytest.param(
             b"<svg xmlns='http://www.w3.org/2000/svg'/>", "a.svg", "image/svg+xml", id="svg"
         ),
@@ -153,12 +181,32 @@ async def test_rejected_upload_keeps_the_previous_avatar(
     session_factory: SessionFactory,
 ) -> None:
     first = await upload(client, auth_headers, JPEG)
+    kept = [p.read_bytes() for p in stored_files(media_dir)]
 
     resp = await upload(client, auth_headers, EXE)
 
     assert resp.status_code == 422
     assert await avatar_url_in_db(session_factory, test_user.id) == first.json()["avatar_url"]
-    assert [p.read_bytes() for p in stored_files(media_dir)] == [JPEG]
+    assert [p.read_bytes() for p in stored_files(media_dir)] == kept
+
+
+async def test_media_files_are_served_with_a_restrictive_csp(
+    client: AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The folder the app mounted at /media (the client fixture's storage writes elsewhere).
+    served = Path(settings.MEDIA_DIR) / f"csp-{tmp_path.name}.png"
+    served.write_bytes(PNG)
+    try:
+        resp = await client.get(f"/media/{served.name}")
+    finally:
+        served.unlink()
+
+    assert resp.status_code == 200
+    assert resp.content == PNG
+    assert resp.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    missing = await client.get("/media/no-such-file.png")
+    assert missing.status_code == 404
 
 
 async def test_request_without_a_file_is_422(client: AsyncClient, auth_headers: Headers) -> None:
@@ -170,8 +218,9 @@ async def test_request_without_a_file_is_422(client: AsyncClient, auth_headers: 
 # --- size limits -----------------------------------------------------------------------------
 
 
-def jpeg_of_size(size: int) -> bytes:
-    return JPEG[:4] + b"\x00" * (size - 4)
+def image_of_size(size: int) -> bytes:
+    """A real (tiny) picture padded to `size` bytes: decoders stop at the image's end."""
+    return TINY_GIF + b"\x00" * (size - len(TINY_GIF))
 
 
 async def test_file_one_byte_over_the_limit_is_413_and_nothing_is_stored(
@@ -181,7 +230,7 @@ async def test_file_one_byte_over_the_limit_is_413_and_nothing_is_stored(
     media_dir: Path,
     session_factory: SessionFactory,
 ) -> None:
-    resp = await upload(client, auth_headers, jpeg_of_size(settings.MAX_AVATAR_BYTES + 1))
+    resp = await upload(client, auth_headers, image_of_size(settings.MAX_AVATAR_BYTES + 1))
 
     assert resp.status_code == 413
     assert resp.json() == {"detail": f"File is larger than {settings.MAX_AVATAR_BYTES} bytes"}
@@ -192,10 +241,10 @@ async def test_file_one_byte_over_the_limit_is_413_and_nothing_is_stored(
 async def test_file_of_exactly_the_limit_is_accepted(
     client: AsyncClient, auth_headers: Headers, media_dir: Path
 ) -> None:
-    resp = await upload(client, auth_headers, jpeg_of_size(settings.MAX_AVATAR_BYTES))
+    resp = await upload(client, auth_headers, image_of_size(settings.MAX_AVATAR_BYTES))
 
     assert resp.status_code == 200
-    assert [p.stat().st_size for p in stored_files(media_dir)] == [settings.MAX_AVATAR_BYTES]
+    assert len(stored_files(media_dir)) == 1
 
 
 class CountingBody:
@@ -271,14 +320,14 @@ async def test_max_avatar_bytes_is_read_from_settings(
 ) -> None:
     monkeypatch.setattr(settings, "MAX_AVATAR_BYTES", 64)
 
-    too_big = await upload(client, auth_headers, jpeg_of_size(65))
+    too_big = await upload(client, auth_headers, image_of_size(65))
     assert too_big.status_code == 413
     assert too_big.json() == {"detail": "File is larger than 64 bytes"}
     assert stored_files(media_dir) == []
 
-    just_fits = await upload(client, auth_headers, jpeg_of_size(64))
+    just_fits = await upload(client, auth_headers, image_of_size(64))
     assert just_fits.status_code == 200
-    assert [p.stat().st_size for p in stored_files(media_dir)] == [64]
+    assert len(stored_files(media_dir)) == 1
 
 
 # --- who may upload ------------------------------------------------------------------------
@@ -374,7 +423,7 @@ async def test_avatar_route_uses_cloudinary_when_it_is_configured(
     url = resp.json()["avatar_url"]
     assert f"contacts_api/avatar_{test_user.id}" in url
     assert transformation_of(url) == {"w_200", "h_200", "c_fill"}
-    assert [file for file, _ in cloudinary_configured.calls] == [PNG]
+    assert [decoded(file) for file, _ in cloudinary_configured.calls] == [decoded(PNG)]
     assert stored_files(media_dir) == []  # nothing written locally
     assert await avatar_url_in_db(session_factory, test_user.id) == url
 

@@ -2,9 +2,23 @@
 """SlowAPI limits on the auth routes: per client IP, 429 with Retry-After, proxies handled."""
 
 from collections.abc import AsyncIterator, Callable
+
+# >>> lesson 08
+from pathlib import Path
+
+# --- todo
+# TODO(08): from pathlib import Path — для тесту render.yaml унизу.
+# <<< lesson 08
 from unittest.mock import AsyncMock
 
 import pytest
+
+# >>> lesson 08
+import yaml
+
+# --- todo
+# TODO(08): import yaml — тест читає FORWARDED_ALLOW_IPS з render.yaml.
+# <<< lesson 08
 from httpx import ASGITransport, AsyncClient, Response
 from limits import parse
 from slowapi import Limiter
@@ -17,6 +31,12 @@ from app.core.config import settings
 from app.main import app
 from app.models import User
 from tests.helpers import PASSWORD
+
+# >>> lesson 08
+PROJECT = Path(__file__).resolve().parents[2]
+# --- todo
+# TODO(08): PROJECT = Path(__file__).resolve().parents[2] — корінь застосунку з render.yaml.
+# <<< lesson 08
 
 # >>> lesson 06
 REGISTER = "/api/v1/auth/register"
@@ -87,6 +107,8 @@ async def test_sixth_registration_from_one_ip_is_429_with_retry_after(
 
     assert [r.status_code for r in allowed] == [201] * REGISTER_LIMIT
     assert [r.headers["X-RateLimit-Remaining"] for r in allowed] == ["4", "3", "2", "1", "0"]
+    # Retry-After means "wait before retrying": it belongs on the 429 only.
+    assert [r.headers.get("Retry-After") for r in allowed] == [None] * REGISTER_LIMIT
     assert_is_429(blocked, REGISTER_LIMIT)
     # The refused request did nothing: no user, no email.
     users = await async_session.scalar(select(func.count()).select_from(User))
@@ -212,6 +234,37 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(
     assert statuses == [201] * REGISTER_LIMIT + [429]
 
 
+# >>> lesson 08
+def render_forwarded_allow_ips() -> str:
+    blueprint = yaml.safe_load((PROJECT / "render.yaml").read_text(encoding="utf-8"))
+    web = next(service for service in blueprint["services"] if service["type"] == "web")
+    return next(v["value"] for v in web["envVars"] if v["key"] == "FORWARDED_ALLOW_IPS")
+
+
+async def test_on_render_a_spoofed_forwarded_for_buys_no_fresh_counter(
+    limited_client: AsyncClient, client_from: ClientOpener
+) -> None:
+    # Render's proxy (a private address) appends the client's real address to whatever
+    # X-Forwarded-For the client sent. The limit must follow the real one.
+    behind_render = ProxyHeadersMiddleware(app, trusted_hosts=render_forwarded_allow_ips())
+    render_proxy = client_from("10.20.30.40", behind_render)
+
+    statuses = [
+        (
+            await register(render_proxy, forwarded_for=f"192.0.2.{n}, 10.0.0.{n}, 203.0.113.9")
+        ).status_code
+        for n in range(REGISTER_LIMIT + 1)
+    ]
+
+    assert statuses == [201] * REGISTER_LIMIT + [429]
+    # Another real client behind the same proxy has its own counter.
+    assert (await register(render_proxy, forwarded_for="198.51.100.23")).status_code == 201
+
+
+# --- todo
+# TODO(08): тест: за проксі Render (FORWARDED_ALLOW_IPS з render.yaml) підроблений лівий
+#   X-Forwarded-For не дає нового лічильника — 6-та реєстрація → 429.
+# <<< lesson 08
 # --- todo
 # TODO(06): інтеграційні тести rate limiting (fixture `limiter_on` вмикає SlowAPI зі свіжими
 #   лічильниками; `client` його вимикає):

@@ -14,7 +14,7 @@ def make_settings(**values: object) -> Settings:
 
 
 # >>> lesson 08
-STRONG_SECRETS = {name: f"a-real-secret-for-{name.lower()}" for name in DEFAULT_SECRETS}
+STRONG_SECRETS = {name: f"a-real-32-byte-secret-for-{name.lower()}" for name in DEFAULT_SECRETS}
 
 
 @pytest.mark.parametrize("name", list(DEFAULT_SECRETS))
@@ -22,6 +22,26 @@ def test_production_refuses_each_default_secret_by_name(name: str) -> None:
     secrets = STRONG_SECRETS | {name: DEFAULT_SECRETS[name]}
     with pytest.raises(ValidationError, match=name):
         make_settings(ENVIRONMENT="production", **secrets)
+
+
+@pytest.mark.parametrize("name", list(DEFAULT_SECRETS))
+@pytest.mark.parametrize(
+    ("weak", "reason"),
+    [
+        ("", "at least 32 bytes"),  # a token signed with "" would read /users/me
+        ("s" * 31, "at least 32 bytes"),
+        ("ї" * 15, "at least 32 bytes"),  # 15 characters, 30 bytes: counted in bytes
+    ],
+)
+def test_production_refuses_a_short_secret_by_name(name: str, weak: str, reason: str) -> None:
+    with pytest.raises(ValidationError, match=f"{name} must be {reason}"):
+        make_settings(ENVIRONMENT="production", **STRONG_SECRETS | {name: weak})
+
+
+def test_production_refuses_two_equal_secrets_naming_both() -> None:
+    shared = STRONG_SECRETS["JWT_SECRET_KEY"]
+    with pytest.raises(ValidationError, match="EMAIL_TOKEN_SECRET must differ from JWT_SECRET_KEY"):
+        make_settings(ENVIRONMENT="production", **STRONG_SECRETS | {"EMAIL_TOKEN_SECRET": shared})
 
 
 def test_production_starts_with_real_secrets() -> None:
@@ -46,8 +66,9 @@ def test_database_url_uses_the_async_driver(given: str, expected: str) -> None:
 
 # --- todo
 # TODO(08): тести production-налаштувань app/core/config.py (checkpoints 08.3, 08.4):
-#   - ENVIRONMENT=production з будь-яким секретом з DEFAULT_SECRETS → ValidationError, що
-#     називає змінну; зі справжніми секретами застосунок стартує;
+#   - ENVIRONMENT=production з будь-яким секретом з DEFAULT_SECRETS, коротшим за 32 байти
+#     або однаковим з іншим → ValidationError, що називає змінну; зі справжніми секретами
+#     застосунок стартує;
 #   - DATABASE_URL `postgres://…` і `postgresql://…` (так дає Render) → `postgresql+asyncpg://…`,
 #     вже асинхронні URL не змінюються.
 

@@ -30,6 +30,9 @@ def create_app() -> FastAPI:
         version="14.0.0",
         debug=settings.DEBUG,
         lifespan=lifespan,
+        docs_url="/docs" if settings.DOCS_ENABLED else None,
+        redoc_url="/redoc" if settings.DOCS_ENABLED else None,
+        openapi_url="/openapi.json" if settings.DOCS_ENABLED else None,
     )
     register_error_handlers(app)
 

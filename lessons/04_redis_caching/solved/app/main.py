@@ -14,7 +14,7 @@ from app.api.v1 import api_router
 from app.core.cache import close_redis
 from app.core.config import settings
 from app.core.database import engine
-from app.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from app.core.middleware import MEDIA_HEADERS, BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from app.core.rate_limit import limiter
 
 # JSON bodies are small; uploads get their own, larger limit.
@@ -38,6 +38,9 @@ def create_app() -> FastAPI:
         version="14.0.0",
         debug=settings.DEBUG,
         lifespan=lifespan,
+        docs_url="/docs" if settings.DOCS_ENABLED else None,
+        redoc_url="/redoc" if settings.DOCS_ENABLED else None,
+        openapi_url="/openapi.json" if settings.DOCS_ENABLED else None,
     )
     app.state.limiter = limiter  # SlowAPI finds the limiter here
     register_error_handlers(app)
@@ -60,7 +63,9 @@ def create_app() -> FastAPI:
         # Development without Cloudinary: avatars are files the app serves itself.
         media = Path(settings.MEDIA_DIR)
         media.mkdir(parents=True, exist_ok=True)
-        app.mount("/media", StaticFiles(directory=media), name="media")
+        files = StaticFiles(directory=media)
+        media_app = SecurityHeadersMiddleware(files, hsts=False, extra=MEDIA_HEADERS)
+        app.mount("/media", media_app, name="media")
     return app
 
 

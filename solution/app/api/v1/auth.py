@@ -13,9 +13,12 @@ from fastapi.security import OAuth2PasswordRequestForm
 from app.api.deps import (
     CurrentUser,
     MailerDep,
+    NoStore,
     RedisDep,
     SessionDep,
+    TokenDep,
 )
+from app.api.responses import BODY_ERRORS, errors
 from app.core.config import settings
 from app.core.rate_limit import limiter
 from app.core.security import create_email_token, create_password_reset_token
@@ -36,7 +39,12 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 PasswordForm = Annotated[OAuth2PasswordRequestForm, Depends()]
 
 
-@router.post("/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/register",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(*BODY_ERRORS, 409, 429),
+)
 # >>> lesson 03
 @limiter.limit(settings.REGISTER_RATE_LIMIT)  # 5 registrations per IP per minute
 # --- todo
@@ -68,12 +76,17 @@ async def register(
 
 
 # >>> lesson 01
-@router.get("/verify/{token}", response_model=UserRead)
+@router.get("/verify/{token}", response_model=UserRead, responses=errors(400, 404))
 async def verify_email(token: str, session: SessionDep):
     return await auth_service.verify_email(session, token)
 
 
-@router.post("/resend-verification", response_model=Message, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/resend-verification",
+    response_model=Message,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(*BODY_ERRORS, 429),
+)
 # >>> lesson 03
 @limiter.limit(settings.RESEND_RATE_LIMIT)
 # --- todo
@@ -102,7 +115,12 @@ async def resend_verification(
 # TODO(01): GET /verify/{token} → auth_service.verify_email (checkpoint 01.3) і
 #   POST /resend-verification {email} → 202 завжди, лист лише неверифікованому (checkpoint 01.6).
 # <<< lesson 01
-@router.post("/login", response_model=TokenPair)
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    dependencies=[NoStore],
+    responses=errors(*BODY_ERRORS, 401, 403, 429),
+)
 # >>> lesson 03
 @limiter.limit(settings.LOGIN_RATE_LIMIT)  # a little more lenient than registration
 # --- todo
@@ -121,14 +139,21 @@ async def login(
 
 
 # >>> lesson 04
-@router.post("/refresh", response_model=TokenPair)
+@router.post(
+    "/refresh",
+    response_model=TokenPair,
+    dependencies=[NoStore],
+    responses=errors(*BODY_ERRORS, 401, 503),
+)
 async def refresh(body: RefreshRequest, session: SessionDep, redis: RedisDep):
     return await auth_service.refresh_tokens(session, redis, body.refresh_token)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(body: RefreshRequest, user: CurrentUser, redis: RedisDep) -> None:
-    await auth_service.logout(redis, user, body.refresh_token)
+@router.post(
+    "/logout", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*BODY_ERRORS, 401, 503)
+)
+async def logout(body: RefreshRequest, user: CurrentUser, token: TokenDep, redis: RedisDep) -> None:
+    await auth_service.logout(redis, user, body.refresh_token, token)
 
 
 # --- todo
@@ -136,7 +161,7 @@ async def logout(body: RefreshRequest, user: CurrentUser, redis: RedisDep) -> No
 #   /refresh перевіряє blacklist через redis (checkpoints 04.4, 04.5).
 # <<< lesson 04
 # >>> until 04
-#| @router.post("/refresh", response_model=TokenPair)
+#| @router.post("/refresh", response_model=TokenPair, dependencies=[NoStore])
 #| async def refresh(body: RefreshRequest, session: SessionDep):
 #|     return await auth_service.refresh_tokens(session, body.refresh_token)
 # <<< until 04
@@ -144,7 +169,10 @@ async def logout(body: RefreshRequest, user: CurrentUser, redis: RedisDep) -> No
 
 
 @router.post(
-    "/password-reset/request", response_model=Message, status_code=status.HTTP_202_ACCEPTED
+    "/password-reset/request",
+    response_model=Message,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(*BODY_ERRORS, 429),
 )
 @limiter.limit(settings.RESEND_RATE_LIMIT)
 async def request_password_reset(
@@ -162,7 +190,7 @@ async def request_password_reset(
     return Message(message="If the account exists, a reset token was sent")
 
 
-@router.post("/password-reset/confirm", response_model=Message)
+@router.post("/password-reset/confirm", response_model=Message, responses=errors(*BODY_ERRORS, 503))
 async def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep, redis: RedisDep):
     await auth_service.reset_password(session, redis, body.token, body.new_password)
     return Message(message="Password has been reset")

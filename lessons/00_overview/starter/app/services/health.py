@@ -1,4 +1,4 @@
-"""Readiness of the parts the API cannot work without."""
+"""Readiness of the parts the API uses: each is probed and named, a failure is not a 500."""
 
 import logging
 

@@ -8,7 +8,11 @@ from app.services.health import check_health
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+# 503 answers the same report: which part is down.
+UNAVAILABLE = {503: {"model": dict[str, str], "description": "The database is down"}}
+
+
+@router.get("/health", responses=UNAVAILABLE)
 async def health(
     session: SessionDep,
     response: Response,
@@ -16,6 +20,8 @@ async def health(
     report = await check_health(
         session,
     )
-    if report["status"] != "ok":
+    # "degraded" (Redis down) still serves: a 503 would make Docker and Render kill a working
+    # instance. Only a database that is down makes the API unable to answer.
+    if report["status"] == "error":
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return report

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     APP_NAME: str = "Contacts API"
     ENVIRONMENT: Literal["development", "test", "production"] = "development"
     DEBUG: bool = False
+    # Swagger UI, ReDoc and /openapi.json; switch them off where nobody should browse the API.
+    DOCS_ENABLED: bool = True
 
     DATABASE_URL: str = "sqlite+aiosqlite:///./contacts.db"
 

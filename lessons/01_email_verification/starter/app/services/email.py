@@ -12,8 +12,9 @@ logger = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 # Autoescape: a full_name such as <script>…</script> must arrive as text, not as HTML.
+# trim_blocks: a {# comment #} line leaves no blank line behind in the email.
 _templates = Environment(
-    loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"])
+    loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]), trim_blocks=True
 )
 
 

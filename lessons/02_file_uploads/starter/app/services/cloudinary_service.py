@@ -1,4 +1,4 @@
-"""Avatars: magic-byte validation, then Cloudinary (or local files when it is not configured)."""
+"""Avatars: magic bytes, a real decode and re-encode, then Cloudinary (or local files)."""
 
 from pathlib import Path
 from typing import Protocol
@@ -26,11 +26,20 @@ EXTENSIONS = {
 }
 INVALID_IMAGE = "File must be a JPEG, PNG, GIF or WebP image"
 AVATAR_SIZE = 200
+PILLOW_FORMATS = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/gif": "GIF",
+    "image/webp": "WEBP",
+}
+# A few kilobytes can declare a 50 000 x 50 000 image: refuse before the pixels are decoded.
+MAX_AVATAR_PIXELS = 40_000_000
 
 
 # TODO(02): _validate_mime(data) → MIME-тип за magic bytes з ALLOWED_MIME_MAGIC, інакше
 #   InvalidImageError(INVALID_IMAGE) — 422. Увага: RIFF — це ще й WAV та AVI; WebP лише
-#   тоді, коли байти 8–12 = b"WEBP" (checkpoint 02.2).
+#   тоді, коли байти 8–12 = b"WEBP" (checkpoint 02.2). _reencode(data, mime_type): Pillow
+#   декодує всі пікселі й зберігає новий файл — «GIF-заголовок + <script>» не пройде.
 class AvatarStorage(Protocol):
     async def save(self, user_id: int, data: bytes, mime_type: str) -> str:
         """Store the image and return its public URL."""

@@ -1,5 +1,6 @@
-"""Avatars: magic-byte validation, then Cloudinary (or local files when it is not configured)."""
+"""Avatars: magic bytes, a real decode and re-encode, then Cloudinary (or local files)."""
 
+import io
 from pathlib import Path
 from typing import Protocol
 
@@ -7,6 +8,7 @@ import cloudinary
 import cloudinary.exceptions
 import cloudinary.uploader
 from cloudinary import CloudinaryImage
+from PIL import Image
 from starlette.concurrency import run_in_threadpool
 
 from app.core.config import settings
@@ -32,6 +34,14 @@ EXTENSIONS = {
 }
 INVALID_IMAGE = "File must be a JPEG, PNG, GIF or WebP image"
 AVATAR_SIZE = 200
+PILLOW_FORMATS = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/gif": "GIF",
+    "image/webp": "WEBP",
+}
+# A few kilobytes can declare a 50 000 x 50 000 image: refuse before the pixels are decoded.
+MAX_AVATAR_PIXELS = 40_000_000
 
 
 def _validate_mime(data: bytes) -> str:
@@ -41,6 +51,21 @@ def _validate_mime(data: bytes) -> str:
                 break
             return mime_type
     raise InvalidImageError(INVALID_IMAGE)
+
+
+def _reencode(data: bytes, mime_type: str) -> bytes:
+    """Decode every pixel and encode a fresh file: a valid header followed by a script, or
+    anything else that is not really this image, fails; metadata (EXIF, GPS) is left behind."""
+    try:
+        with Image.open(io.BytesIO(data), formats=[PILLOW_FORMATS[mime_type]]) as image:
+            if image.width * image.height > MAX_AVATAR_PIXELS:
+                raise InvalidImageError(f"Image has more than {MAX_AVATAR_PIXELS} pixels")
+            image.load()
+            output = io.BytesIO()
+            image.save(output, format=PILLOW_FORMATS[mime_type])
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise InvalidImageError(INVALID_IMAGE) from exc
+    return output.getvalue()
 
 
 class AvatarStorage(Protocol):
@@ -102,4 +127,5 @@ async def upload_avatar(storage: AvatarStorage, user_id: int, data: bytes) -> st
     if len(data) > settings.MAX_AVATAR_BYTES:
         raise PayloadTooLargeError(f"File is larger than {settings.MAX_AVATAR_BYTES} bytes")
     mime_type = _validate_mime(data)
-    return await storage.save(user_id, data, mime_type)
+    clean = await run_in_threadpool(_reencode, data, mime_type)  # CPU-bound: off the loop
+    return await storage.save(user_id, clean, mime_type)

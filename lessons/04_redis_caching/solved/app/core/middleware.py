@@ -3,6 +3,7 @@
 from fastapi import HTTPException, status
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SECURITY_HEADERS = {
@@ -12,26 +13,43 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 HSTS = "max-age=63072000; includeSubDomains"
+# Uploaded files: nothing in them may run, load or be framed, even if one slipped through.
+MEDIA_HEADERS = {"Content-Security-Policy": "default-src 'none'; sandbox"}
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool, extra: dict[str, str] | None = None) -> None:
         self.app = app
         self.headers = SECURITY_HEADERS | ({"Strict-Transport-Security": HSTS} if hsts else {})
+        self.headers |= extra or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except StarletteHTTPException:
+            raise  # an answer, not a crash (a mounted app's 404): the app's handler sends it
+        except Exception:
+            # Starlette answers a crash outside every middleware, without these headers: answer
+            # it here, then re-raise so the server still logs the traceback.
+            if not started:
+                error = JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+                await error(scope, receive, send_with_headers)
+            raise
 
 
 class RequestTooLargeError(HTTPException):

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Response, status
 from fastapi.security import OAuth2PasswordBearer
 from fastapi_mail import FastMail
 from redis.asyncio import Redis
@@ -19,6 +19,14 @@ from app.services.users import get_user_by_email
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login")
 
+
+def no_store(response: Response) -> None:
+    """Token answers must not be kept by a browser or a proxy cache (RFC 6749, 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+
+
+NoStore = Depends(no_store)
 SessionDep = Annotated[AsyncSession, Depends(get_db)]
 TokenDep = Annotated[str, Depends(oauth2_scheme)]
 MailerDep = Annotated[FastMail, Depends(get_email_service)]
@@ -34,7 +42,11 @@ def get_today() -> date:
 TodayDep = Annotated[date, Depends(get_today)]
 
 
-async def get_current_user(session: SessionDep, token: TokenDep) -> User:
+async def get_current_user(
+    session: SessionDep,
+    token: TokenDep,
+    # TODO(04): `redis: RedisDep` — чорний список перевіряється на кожному запиті (нижче).
+) -> User:
     unauthorized = HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
         detail="Could not validate credentials",
@@ -44,6 +56,8 @@ async def get_current_user(session: SessionDep, token: TokenDep) -> User:
         payload = decode_access_token(token)
     except TokenError as exc:
         raise unauthorized from exc
+    # TODO(04): чорний список перевіряється на кожному запиті: access-токен після logout
+    #   більше не працює (auth_service.check_access_token, checkpoint 04.4).
     user = await get_user_by_email(session, payload.sub)
     if user is None:
         raise unauthorized

@@ -1,4 +1,4 @@
-"""Redis: the client, the cache-aside helper and the refresh-token blacklist.
+"""Redis: the client, the cache-aside helper and the token blacklist (tokens and sessions).
 
 Cache failures never fail a request: a read or write that Redis cannot serve is logged and the
 data comes from the loader. The blacklist is security state, so it fails closed instead.
@@ -46,5 +46,8 @@ async def close_redis() -> None:
 #   ні → await loader(), HSET + EXPIRE ttl (MISS). Помилка Redis → warning у лог і дані
 #   з loader (кеш ніколи не ламає запит). invalidate(redis, key): DELETE, теж без падіння.
 # TODO(04): blacklist_token(redis, jti, ttl) — SET blacklist:{jti} з EX=ttl;
-#   is_token_blacklisted(redis, jti) — EXISTS. Недоступний Redis → CacheUnavailableError:
+#   is_token_blacklisted(redis, jti) — EXISTS; revoke_family / is_family_revoked — те саме для
+#   всієї сесії (ключ revoked-family:{family}); is_session_revoked(redis, jti, family) — обидва
+#   ключі одним EXISTS (перевірка access-токена на кожному запиті).
+#   Недоступний Redis → CacheUnavailableError:
 #   чорний список — це безпека, тут «вгадувати» не можна (checkpoints 04.4, 04.5).

@@ -1,5 +1,6 @@
 """Token flows: login pairs, refresh, and (from block 1 on) verification, revocation, reset."""
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,11 @@ from app.services.errors import (
     InvalidInputError,
 )
 
+logger = logging.getLogger(__name__)
 
+
+# TODO(04): issue_token_pair(user, family=None): обидва токени з claim "fam" (новий uuid для
+#   логіну, той самий для refresh) — повторне використання refresh-токена завершує всю сесію.
 def issue_token_pair(user: User) -> TokenPair:
     return TokenPair(
         access_token=create_access_token(user.email),

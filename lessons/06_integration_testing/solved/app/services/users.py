@@ -4,7 +4,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.security import hash_password, verify_password
+from app.core.security import (
+    MAX_PASSWORD_BYTES,
+    hash_password,
+    verify_password,
+    verify_password_of_nobody,
+)
 from app.models import User
 from app.schemas.user import UserCreate, UserUpdate
 from app.services.errors import (
@@ -46,8 +51,13 @@ async def mark_verified(session: AsyncSession, email: str) -> User:
 
 
 async def authenticate(session: AsyncSession, email: str, password: str) -> User:
+    if len(password.encode()) > MAX_PASSWORD_BYTES:  # no account has one; passlib would raise
+        raise InvalidCredentialsError("Incorrect email or password")
     user = await get_user_by_email(session, email)
-    if user is None or not await verify_password(password, user.hashed_password):
+    if user is None:
+        await verify_password_of_nobody(password)  # the same time as a wrong password
+        raise InvalidCredentialsError("Incorrect email or password")
+    if not await verify_password(password, user.hashed_password):
         raise InvalidCredentialsError("Incorrect email or password")
     if not user.is_verified:
         # 403, not 401: we know who this is, they may not log in yet.

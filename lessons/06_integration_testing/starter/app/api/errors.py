@@ -1,8 +1,12 @@
 """Service errors → HTTP answers: services raise what went wrong, only this module knows HTTP."""
 
+import functools
+import re
+
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from slowapi.errors import RateLimitExceeded
+from starlette.routing import compile_path
 
 from app.services.errors import (
     ConflictError,
@@ -45,6 +49,33 @@ async def rate_limit_exceeded_handler(request: Request, exc: Exception) -> JSONR
     return request.app.state.limiter._inject_headers(response, request.state.view_rate_limit)
 
 
+@functools.cache
+def _methods_by_path(app: FastAPI) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Each documented path as a regex, with the methods it answers (from the OpenAPI schema)."""
+    return tuple(
+        (compile_path(path)[0], ", ".join(sorted(method.upper() for method in operations)))
+        for path, operations in app.openapi()["paths"].items()
+    )
+
+
+async def method_not_allowed_handler(request: Request, exc: Exception) -> JSONResponse:
+    """405 with every method of the path in Allow; Starlette names only the first route's."""
+    allow = next(
+        (
+            methods
+            for pattern, methods in _methods_by_path(request.app)
+            if pattern.match(request.url.path)
+        ),
+        "",
+    )
+    return JSONResponse(
+        {"detail": "Method Not Allowed"},
+        status_code=status.HTTP_405_METHOD_NOT_ALLOWED,
+        headers={"Allow": allow},
+    )
+
+
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, service_error_handler)
+    app.add_exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED, method_not_allowed_handler)
     app.add_exception_handler(RateLimitExceeded, rate_limit_exceeded_handler)

@@ -50,6 +50,16 @@ async def test_full_name_is_escaped_in_the_html_body() -> None:
     assert "<script>" not in body
 
 
+async def test_the_email_is_the_template_alone_without_course_markers() -> None:
+    # The templates carry the course's lesson markers as {# comments #}: they render to nothing.
+    mailer = AsyncMock()
+    await send_verification_email(mailer, "alice@example.com", "Alice", TOKEN)
+
+    body = sent_message(mailer).body
+    assert body.startswith("<!DOCTYPE html>")
+    assert ">>>" not in body and "<<<" not in body
+
+
 async def test_failing_mail_server_is_logged_not_raised(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

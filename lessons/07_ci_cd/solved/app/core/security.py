@@ -1,5 +1,6 @@
 """Passwords and JWTs: access, refresh and (from block 1) purpose-scoped email tokens."""
 
+import functools
 import os
 import uuid
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ _pwd_context = CryptContext(
 )
 
 
+# bcrypt hashes the first 72 bytes and ignores the rest: longer passwords are refused, not cut.
+MAX_PASSWORD_BYTES = 72
+
+
 class TokenError(Exception):
     """The token is malformed, badly signed or of an unknown kind."""
 
@@ -45,6 +50,7 @@ class TokenPayload:
     sub: str
     jti: str
     exp: datetime
+    family: str | None = None  # the login session: every refresh of it carries the same id
 
 
 # bcrypt costs ~0.3 s at 12 rounds. It runs in worker threads, off the event loop, and at most
@@ -62,6 +68,17 @@ async def verify_password(password: str, hashed: str) -> bool:
     )
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    return _pwd_context.hash("a password no account has")
+
+
+async def verify_password_of_nobody(password: str) -> None:
+    """As slow as a real check: an unknown email must not answer faster than a wrong password."""
+    dummy = await anyio.to_thread.run_sync(_dummy_hash, limiter=_hashing_slots)
+    await verify_password(password, dummy)
+
+
 def _new_claims(subject: str, expires_delta: timedelta) -> dict[str, Any]:
     now = datetime.now(UTC)
     return {"sub": subject, "iat": now, "exp": now + expires_delta, "jti": uuid.uuid4().hex}
@@ -73,21 +90,27 @@ def _payload(claims: dict[str, Any]) -> TokenPayload:
     if "exp" not in claims:  # python-jose accepts a token without exp: it would never expire
         raise TokenError("Invalid token")
     return TokenPayload(
-        sub=claims["sub"], jti=claims["jti"], exp=datetime.fromtimestamp(claims["exp"], UTC)
+        sub=claims["sub"],
+        jti=claims["jti"],
+        exp=datetime.fromtimestamp(claims["exp"], UTC),
+        family=claims.get("fam"),
     )
 
 
-def create_token(subject: str, purpose: str, expires_delta: timedelta) -> str:
-    claims = _new_claims(subject, expires_delta) | {"purpose": purpose}
+def create_token(subject: str, purpose: str, expires_delta: timedelta, **session: str | int) -> str:
+    """`session`: extra claims of a login session (from block 4 on: its family id)."""
+    claims = _new_claims(subject, expires_delta) | session | {"purpose": purpose}
     return jwt.encode(claims, _SECRETS[purpose](), algorithm=settings.JWT_ALGORITHM)
 
 
-def create_access_token(email: str) -> str:
-    return create_token(email, ACCESS, timedelta(minutes=settings.JWT_ACCESS_TOKEN_EXPIRE_MINUTES))
+def create_access_token(email: str, **session: str | int) -> str:
+    lifetime = timedelta(minutes=settings.JWT_ACCESS_TOKEN_EXPIRE_MINUTES)
+    return create_token(email, ACCESS, lifetime, **session)
 
 
-def create_refresh_token(email: str) -> str:
-    return create_token(email, REFRESH, timedelta(days=settings.JWT_REFRESH_TOKEN_EXPIRE_DAYS))
+def create_refresh_token(email: str, **session: str | int) -> str:
+    lifetime = timedelta(days=settings.JWT_REFRESH_TOKEN_EXPIRE_DAYS)
+    return create_token(email, REFRESH, lifetime, **session)
 
 
 def create_email_token(email: str) -> str:

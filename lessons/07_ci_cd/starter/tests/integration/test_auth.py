@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import security
 from app.core.security import (
     ACCESS,
     EMAIL_VERIFY,
@@ -235,6 +236,66 @@ async def test_login_with_bad_credentials_is_401(
     assert resp.json()["detail"] == "Incorrect email or password"
 
 
+async def test_an_unknown_email_costs_a_password_check_like_a_wrong_password(
+    client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Timing: answering "no such user" without bcrypt's ~0.3 s would tell which emails exist.
+    checks: list[str] = []
+    real_verify = security._pwd_context.verify
+
+    def counting_verify(password: str, hashed: str) -> bool:
+        checks.append(password)
+        return real_verify(password, hashed)
+
+    monkeypatch.setattr(security._pwd_context, "verify", counting_verify)
+    resp = await client.post(
+        f"{AUTH}/login", data={"username": "ghost@example.com", "password": PASSWORD}
+    )
+
+    assert resp.status_code == 401
+    assert checks == [PASSWORD]
+
+
+@pytest.mark.parametrize("length", [73, 4097, 100_000])
+async def test_login_with_an_overlong_password_is_401_not_500(
+    client: AsyncClient, test_user: User, length: int
+) -> None:
+    resp = await client.post(
+        f"{AUTH}/login", data={"username": test_user.email, "password": "x" * length}
+    )
+    assert resp.status_code == 401
+    assert resp.json()["detail"] == "Incorrect email or password"
+
+
+@pytest.mark.parametrize(
+    ("password", "status_code"),
+    [("😀" * 18, 201), ("😀" * 19, 422), ("ї" * 36, 201), ("ї" * 37, 422), ("x" * 73, 422)],
+    ids=["72-bytes-of-emoji", "76-bytes-of-emoji", "72-bytes", "74-bytes", "73-ascii"],
+)
+async def test_register_limits_the_password_in_bytes(
+    client: AsyncClient, password: str, status_code: int
+) -> None:
+    # bcrypt ignores everything after 72 bytes: 18 emoji + junk would log in as 72 emoji.
+    resp = await client.post(
+        f"{AUTH}/register", json={"email": "new@example.com", "password": password}
+    )
+    assert resp.status_code == status_code
+    if status_code == 422:
+        assert "at most 72 bytes" in resp.json()["detail"][0]["msg"]
+
+
+async def test_token_answers_are_never_cached(client: AsyncClient, test_user: User) -> None:
+    resp = await client.post(
+        f"{AUTH}/login", data={"username": test_user.email, "password": PASSWORD}
+    )
+    assert resp.headers["Cache-Control"] == "no-store"
+    refresh_token = resp.json()["refresh_token"]
+
+    resp = await client.post(f"{AUTH}/refresh", json={"refresh_token": refresh_token})
+    assert resp.status_code == 200
+    assert resp.headers["Cache-Control"] == "no-store"
+
+
 async def test_login_gives_an_access_and_a_refresh_token(
     client: AsyncClient, test_user: User
 ) -> None:
@@ -295,12 +356,39 @@ async def test_refresh_rotates_and_revokes_the_old_token(
     assert new["refresh_token"] != old["refresh_token"]
     assert decode_token(new["access_token"], ACCESS).sub == test_user.email
 
+    again = await client.post(f"{AUTH}/refresh", json={"refresh_token": new["refresh_token"]})
+    assert again.status_code == 200
+
     reused = await client.post(f"{AUTH}/refresh", json={"refresh_token": old["refresh_token"]})
     assert reused.status_code == 401
     assert reused.json()["detail"] == "Token has been revoked"
 
-    again = await client.post(f"{AUTH}/refresh", json={"refresh_token": new["refresh_token"]})
-    assert again.status_code == 200
+
+async def test_reusing_a_rotated_refresh_token_ends_its_whole_family(
+    client: AsyncClient, test_user: User
+) -> None:
+    # RFC 9700, 4.14.2: a rotated token that comes back was stolen; end every token of the login.
+    stolen = await login(client, test_user.email)
+    other_login = await login(client, test_user.email)  # another device: not this family
+    rotated = (
+        await client.post(f"{AUTH}/refresh", json={"refresh_token": stolen["refresh_token"]})
+    ).json()
+
+    reused = await client.post(f"{AUTH}/refresh", json={"refresh_token": stolen["refresh_token"]})
+    assert reused.status_code == 401
+
+    resp = await client.post(f"{AUTH}/refresh", json={"refresh_token": rotated["refresh_token"]})
+    assert resp.status_code == 401
+    assert resp.json()["detail"] == "Token has been revoked"
+    for access in (rotated["access_token"], stolen["access_token"]):
+        resp = await client.get(ME, headers={"Authorization": f"Bearer {access}"})
+        assert resp.status_code == 401
+    other = {"Authorization": f"Bearer {other_login['access_token']}"}
+    assert (await client.get(ME, headers=other)).status_code == 200
+    resp = await client.post(
+        f"{AUTH}/refresh", json={"refresh_token": other_login["refresh_token"]}
+    )
+    assert resp.status_code == 200
 
 
 async def test_same_refresh_token_twice_at_once_works_only_once(
@@ -373,6 +461,23 @@ async def test_logout_revokes_the_refresh_token(
     assert 7 * 86400 - 60 < await redis.ttl(f"blacklist:{jti}") <= 7 * 86400
 
     resp = await client.post(f"{AUTH}/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert resp.status_code == 401
+    assert resp.json()["detail"] == "Token has been revoked"
+
+
+async def test_logout_ends_the_access_token_that_called_it(
+    client: AsyncClient, test_user: User
+) -> None:
+    tokens = await login(client, test_user.email)
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert (await client.get(ME, headers=headers)).status_code == 200
+
+    await client.post(
+        f"{AUTH}/logout", json={"refresh_token": tokens["refresh_token"]}, headers=headers
+    )
+
+    # The blacklist is checked on every request, not only at /refresh.
+    resp = await client.get(ME, headers=headers)
     assert resp.status_code == 401
     assert resp.json()["detail"] == "Token has been revoked"
 

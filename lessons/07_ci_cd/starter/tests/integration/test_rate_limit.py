@@ -85,6 +85,8 @@ async def test_sixth_registration_from_one_ip_is_429_with_retry_after(
 
     assert [r.status_code for r in allowed] == [201] * REGISTER_LIMIT
     assert [r.headers["X-RateLimit-Remaining"] for r in allowed] == ["4", "3", "2", "1", "0"]
+    # Retry-After means "wait before retrying": it belongs on the 429 only.
+    assert [r.headers.get("Retry-After") for r in allowed] == [None] * REGISTER_LIMIT
     assert_is_429(blocked, REGISTER_LIMIT)
     # The refused request did nothing: no user, no email.
     users = await async_session.scalar(select(func.count()).select_from(User))

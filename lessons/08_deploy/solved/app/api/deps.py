@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Response, status
 from fastapi.security import OAuth2PasswordBearer
 from fastapi_mail import FastMail
 from redis.asyncio import Redis
@@ -13,12 +13,21 @@ from app.core.cache import get_redis
 from app.core.database import get_db
 from app.core.security import TokenError, decode_access_token
 from app.models import User
+from app.services import auth as auth_service
 from app.services.cloudinary_service import AvatarStorage, get_avatar_storage
 from app.services.email import get_email_service
 from app.services.users import get_user_by_email
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login")
 
+
+def no_store(response: Response) -> None:
+    """Token answers must not be kept by a browser or a proxy cache (RFC 6749, 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+
+
+NoStore = Depends(no_store)
 SessionDep = Annotated[AsyncSession, Depends(get_db)]
 TokenDep = Annotated[str, Depends(oauth2_scheme)]
 MailerDep = Annotated[FastMail, Depends(get_email_service)]
@@ -34,7 +43,11 @@ def get_today() -> date:
 TodayDep = Annotated[date, Depends(get_today)]
 
 
-async def get_current_user(session: SessionDep, token: TokenDep) -> User:
+async def get_current_user(
+    session: SessionDep,
+    token: TokenDep,
+    redis: RedisDep,
+) -> User:
     unauthorized = HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
         detail="Could not validate credentials",
@@ -44,6 +57,7 @@ async def get_current_user(session: SessionDep, token: TokenDep) -> User:
         payload = decode_access_token(token)
     except TokenError as exc:
         raise unauthorized from exc
+    await auth_service.check_access_token(redis, payload)  # logged out? a stolen session?
     user = await get_user_by_email(session, payload.sub)
     if user is None:
         raise unauthorized

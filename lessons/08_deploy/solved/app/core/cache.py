@@ -1,4 +1,4 @@
-"""Redis: the client, the cache-aside helper and the refresh-token blacklist.
+"""Redis: the client, the cache-aside helper and the token blacklist (tokens and sessions).
 
 Cache failures never fail a request: a read or write that Redis cannot serve is logged and the
 data comes from the loader. The blacklist is security state, so it fails closed instead.
@@ -89,5 +89,35 @@ async def blacklist_token(redis: Redis, jti: str, ttl: int) -> bool:
 async def is_token_blacklisted(redis: Redis, jti: str) -> bool:
     try:
         return bool(await redis.exists(_blacklist_key(jti)))
+    except RedisError as exc:
+        raise CacheUnavailableError("Token store unavailable") from exc
+
+
+def _family_key(family: str) -> str:
+    return f"revoked-family:{family}"
+
+
+async def revoke_family(redis: Redis, family: str, ttl: int) -> None:
+    """End every token of one login session (its refresh chain and their access tokens)."""
+    try:
+        await redis.set(_family_key(family), "1", ex=max(ttl, 1))
+    except RedisError as exc:
+        raise CacheUnavailableError("Token store unavailable") from exc
+
+
+async def is_family_revoked(redis: Redis, family: str | None) -> bool:
+    if family is None:  # a token from before families (or made by hand): nothing to look up
+        return False
+    try:
+        return bool(await redis.exists(_family_key(family)))
+    except RedisError as exc:
+        raise CacheUnavailableError("Token store unavailable") from exc
+
+
+async def is_session_revoked(redis: Redis, jti: str, family: str | None) -> bool:
+    """The per-request check of an access token: its jti or its family, one round trip."""
+    keys = [_blacklist_key(jti)] + ([_family_key(family)] if family else [])
+    try:
+        return bool(await redis.exists(*keys))
     except RedisError as exc:
         raise CacheUnavailableError("Token store unavailable") from exc

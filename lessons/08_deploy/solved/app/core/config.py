@@ -13,12 +13,29 @@ DEFAULT_SECRETS = {
 }
 
 
+# HS256 signs with an HMAC-SHA256 key: anything shorter than its 32-byte output is guessable.
+MIN_SECRET_BYTES = 32
+
+
+def _weakness(value: str, seen: dict[str, str]) -> str | None:
+    """Why a production secret is weak, or None; `seen` maps values already used to their names."""
+    if value in DEFAULT_SECRETS.values():
+        return "must not be a development default"
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        return f"must be at least {MIN_SECRET_BYTES} bytes long"
+    if value in seen:
+        return f"must differ from {seen[value]}"
+    return None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     APP_NAME: str = "Contacts API"
     ENVIRONMENT: Literal["development", "test", "production"] = "development"
     DEBUG: bool = False
+    # Swagger UI, ReDoc and /openapi.json; switch them off where nobody should browse the API.
+    DOCS_ENABLED: bool = True
 
     DATABASE_URL: str = "sqlite+aiosqlite:///./contacts.db"
     # `memory://` selects an in-process Redis (fakeredis); `redis://host:6379/0` a real one.
@@ -77,11 +94,14 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def refuse_default_secrets_in_production(self) -> "Settings":
+    def refuse_weak_secrets_in_production(self) -> "Settings":
         if self.ENVIRONMENT == "production":
-            for name, default in DEFAULT_SECRETS.items():
-                if getattr(self, name) == default:
-                    raise ValueError(f"{name} must be set to a secret value in production")
+            seen: dict[str, str] = {}
+            for name in DEFAULT_SECRETS:
+                value = getattr(self, name)
+                if problem := _weakness(value, seen):
+                    raise ValueError(f"{name} {problem} in production")
+                seen[value] = name
         return self
 
     @property

@@ -461,3 +461,68 @@ async def test_birthdays_rejects_a_bad_days_parameter(
     resp = await client.get(f"{CONTACTS}/birthdays", params={"days": days}, headers=auth_headers)
 
     assert resp.status_code == 422
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+@pytest.mark.parametrize("contact_id", [0, 2**31, 2**63, 10**30])
+async def test_an_id_beyond_the_database_integer_is_422_not_500(
+    client: AsyncClient, auth_headers: Headers, method: str, contact_id: int
+) -> None:
+    resp = await client.request(
+        method, f"{CONTACTS}/{contact_id}", json=_json_for(method), headers=auth_headers
+    )
+
+    assert resp.status_code == 422
+    assert resp.json()["detail"][0]["loc"] == ["path", "contact_id"]
+
+
+@pytest.mark.parametrize("skip", [2**31, 10**20])
+async def test_a_skip_beyond_the_database_integer_is_422_not_500(
+    client: AsyncClient, auth_headers: Headers, skip: int
+) -> None:
+    resp = await client.get(CONTACTS, params={"skip": skip}, headers=auth_headers)
+
+    assert resp.status_code == 422
+    assert resp.json()["detail"][0]["loc"] == ["query", "skip"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/birthdays", "GET"),  # not PUT /{contact_id} with an id of "birthdays" (422)
+        ("DELETE", "", "GET, POST"),
+        ("PATCH", "/1", "DELETE, GET, PUT"),  # every method of the path, not the first route's
+    ],
+)
+async def test_an_unsupported_method_is_405_naming_every_allowed_one(
+    client: AsyncClient, auth_headers: Headers, method: str, path: str, allow: str
+) -> None:
+    resp = await client.request(method, f"{CONTACTS}{path}", headers=auth_headers)
+
+    assert resp.status_code == 405
+    assert resp.headers["Allow"] == allow
+
+
+async def test_a_birthday_given_as_a_number_is_422(
+    client: AsyncClient, auth_headers: Headers
+) -> None:
+    # Pydantic alone would read 0 as 1970-01-01; the schema promises a date string.
+    resp = await client.post(CONTACTS, json=contact_payload(birthday=0), headers=auth_headers)
+
+    assert resp.status_code == 422
+    assert resp.json()["detail"][0]["loc"] == ["body", "birthday"]
+
+
+async def test_openapi_documents_the_error_answers_with_their_bodies(client: AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+
+    def codes(path: str, method: str) -> set[str]:
+        return set(paths[path][method]["responses"])
+
+    assert {"401", "403", "404"} <= codes(f"{CONTACTS}/{{contact_id}}", "get")
+    assert {"400", "401", "403", "404", "409", "413", "422"} <= codes(
+        f"{CONTACTS}/{{contact_id}}", "put"
+    )
+    assert {"400", "401", "403", "409", "422"} <= codes(CONTACTS, "post")
+    error = paths[CONTACTS]["post"]["responses"]["409"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/ErrorMessage"}

@@ -1,9 +1,11 @@
 """SlowAPI limits on the auth routes: per client IP, 429 with Retry-After, proxies handled."""
 
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from unittest.mock import AsyncMock
 
 import pytest
+import yaml
 from httpx import ASGITransport, AsyncClient, Response
 from limits import parse
 from slowapi import Limiter
@@ -16,6 +18,8 @@ from app.core.config import settings
 from app.main import app
 from app.models import User
 from tests.helpers import PASSWORD
+
+PROJECT = Path(__file__).resolve().parents[2]
 
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"
@@ -85,6 +89,8 @@ async def test_sixth_registration_from_one_ip_is_429_with_retry_after(
 
     assert [r.status_code for r in allowed] == [201] * REGISTER_LIMIT
     assert [r.headers["X-RateLimit-Remaining"] for r in allowed] == ["4", "3", "2", "1", "0"]
+    # Retry-After means "wait before retrying": it belongs on the 429 only.
+    assert [r.headers.get("Retry-After") for r in allowed] == [None] * REGISTER_LIMIT
     assert_is_429(blocked, REGISTER_LIMIT)
     # The refused request did nothing: no user, no email.
     users = await async_session.scalar(select(func.count()).select_from(User))
@@ -208,3 +214,29 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(
     ]
 
     assert statuses == [201] * REGISTER_LIMIT + [429]
+
+
+def render_forwarded_allow_ips() -> str:
+    blueprint = yaml.safe_load((PROJECT / "render.yaml").read_text(encoding="utf-8"))
+    web = next(service for service in blueprint["services"] if service["type"] == "web")
+    return next(v["value"] for v in web["envVars"] if v["key"] == "FORWARDED_ALLOW_IPS")
+
+
+async def test_on_render_a_spoofed_forwarded_for_buys_no_fresh_counter(
+    limited_client: AsyncClient, client_from: ClientOpener
+) -> None:
+    # Render's proxy (a private address) appends the client's real address to whatever
+    # X-Forwarded-For the client sent. The limit must follow the real one.
+    behind_render = ProxyHeadersMiddleware(app, trusted_hosts=render_forwarded_allow_ips())
+    render_proxy = client_from("10.20.30.40", behind_render)
+
+    statuses = [
+        (
+            await register(render_proxy, forwarded_for=f"192.0.2.{n}, 10.0.0.{n}, 203.0.113.9")
+        ).status_code
+        for n in range(REGISTER_LIMIT + 1)
+    ]
+
+    assert statuses == [201] * REGISTER_LIMIT + [429]
+    # Another real client behind the same proxy has its own counter.
+    assert (await register(render_proxy, forwarded_for="198.51.100.23")).status_code == 201

@@ -13,12 +13,16 @@ DEFAULT_SECRETS = {
 }
 
 
+# TODO(08): MIN_SECRET_BYTES = 32 і _weakness(value, seen) — причина, чому секрет слабкий
+#   (за замовчуванням, коротший за 32 байти, такий самий, як інший), або None (checkpoint 08.3).
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     APP_NAME: str = "Contacts API"
     ENVIRONMENT: Literal["development", "test", "production"] = "development"
     DEBUG: bool = False
+    # Swagger UI, ReDoc and /openapi.json; switch them off where nobody should browse the API.
+    DOCS_ENABLED: bool = True
 
     DATABASE_URL: str = "sqlite+aiosqlite:///./contacts.db"
     # `memory://` selects an in-process Redis (fakeredis); `redis://host:6379/0` a real one.
@@ -69,8 +73,9 @@ class Settings(BaseSettings):
 
     # TODO(08): production-налаштування (checkpoints 08.3, 08.4):
     #   1. валідатор DATABASE_URL: `postgres://…` (так дає Render) → `postgresql+asyncpg://…`;
-    #   2. при ENVIRONMENT=production застосунок відмовляється стартувати з секретом
-    #      за замовчуванням (DEFAULT_SECRETS) і називає змінну в помилці.
+    #   2. при ENVIRONMENT=production застосунок відмовляється стартувати зі слабким секретом
+    #      (за замовчуванням з DEFAULT_SECRETS, коротшим за MIN_SECRET_BYTES байтів або
+    #      однаковим з іншим) і називає змінну в помилці.
 
     @property
     def mail_uses_credentials(self) -> bool:

@@ -1,9 +1,13 @@
 """SlowAPI limits on the auth routes: per client IP, 429 with Retry-After, proxies handled."""
 
 from collections.abc import AsyncIterator, Callable
+
+# TODO(08): from pathlib import Path — для тесту render.yaml унизу.
 from unittest.mock import AsyncMock
 
 import pytest
+
+# TODO(08): import yaml — тест читає FORWARDED_ALLOW_IPS з render.yaml.
 from httpx import ASGITransport, AsyncClient, Response
 from limits import parse
 from slowapi import Limiter
@@ -16,6 +20,8 @@ from app.core.config import settings
 from app.main import app
 from app.models import User
 from tests.helpers import PASSWORD
+
+# TODO(08): PROJECT = Path(__file__).resolve().parents[2] — корінь застосунку з render.yaml.
 
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"
@@ -85,6 +91,8 @@ async def test_sixth_registration_from_one_ip_is_429_with_retry_after(
 
     assert [r.status_code for r in allowed] == [201] * REGISTER_LIMIT
     assert [r.headers["X-RateLimit-Remaining"] for r in allowed] == ["4", "3", "2", "1", "0"]
+    # Retry-After means "wait before retrying": it belongs on the 429 only.
+    assert [r.headers.get("Retry-After") for r in allowed] == [None] * REGISTER_LIMIT
     assert_is_429(blocked, REGISTER_LIMIT)
     # The refused request did nothing: no user, no email.
     users = await async_session.scalar(select(func.count()).select_from(User))
@@ -208,3 +216,7 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(
     ]
 
     assert statuses == [201] * REGISTER_LIMIT + [429]
+
+
+# TODO(08): тест: за проксі Render (FORWARDED_ALLOW_IPS з render.yaml) підроблений лівий
+#   X-Forwarded-For не дає нового лічильника — 6-та реєстрація → 429.

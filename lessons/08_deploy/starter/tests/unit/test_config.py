@@ -11,8 +11,9 @@ def make_settings(**values: object) -> Settings:
 
 
 # TODO(08): тести production-налаштувань app/core/config.py (checkpoints 08.3, 08.4):
-#   - ENVIRONMENT=production з будь-яким секретом з DEFAULT_SECRETS → ValidationError, що
-#     називає змінну; зі справжніми секретами застосунок стартує;
+#   - ENVIRONMENT=production з будь-яким секретом з DEFAULT_SECRETS, коротшим за 32 байти
+#     або однаковим з іншим → ValidationError, що називає змінну; зі справжніми секретами
+#     застосунок стартує;
 #   - DATABASE_URL `postgres://…` і `postgresql://…` (так дає Render) → `postgresql+asyncpg://…`,
 #     вже асинхронні URL не змінюються.
 

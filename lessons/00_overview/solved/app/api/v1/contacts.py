@@ -1,11 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from app.api.deps import (
     SessionDep,
     VerifiedUser,
 )
+from app.api.responses import BODY_ERRORS, errors
 from app.schemas.contact import (
     ContactCreate,
     ContactPage,
@@ -14,10 +15,19 @@ from app.schemas.contact import (
 )
 from app.services import contacts as contact_service
 
-router = APIRouter(prefix="/contacts", tags=["contacts"])
+router = APIRouter(prefix="/contacts", tags=["contacts"], responses=errors(401, 403))
+
+# Ids and offsets beyond a 32-bit INTEGER would overflow in PostgreSQL: a 422, never a 500.
+MAX_DB_INT = 2**31 - 1
+ContactId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 
 
-@router.post("", response_model=ContactRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=ContactRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(*BODY_ERRORS, 409),
+)
 async def create_contact(
     body: ContactCreate,
     user: VerifiedUser,
@@ -30,21 +40,24 @@ async def create_contact(
 async def list_contacts(
     user: VerifiedUser,
     session: SessionDep,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     q: Annotated[str | None, Query(max_length=100, description="Search names and email")] = None,
 ):
     return await contact_service.list_contacts(session, user, skip, limit, q)
 
 
-@router.get("/{contact_id}", response_model=ContactRead)
-async def read_contact(contact_id: int, user: VerifiedUser, session: SessionDep):
+# {contact_id:int}: /birthdays never matches these routes, so PUT /birthdays is a 405.
+@router.get("/{contact_id:int}", response_model=ContactRead, responses=errors(404))
+async def read_contact(contact_id: ContactId, user: VerifiedUser, session: SessionDep):
     return await contact_service.get_contact(session, user, contact_id)
 
 
-@router.put("/{contact_id}", response_model=ContactRead)
+@router.put(
+    "/{contact_id:int}", response_model=ContactRead, responses=errors(*BODY_ERRORS, 404, 409)
+)
 async def update_contact(
-    contact_id: int,
+    contact_id: ContactId,
     body: ContactUpdate,
     user: VerifiedUser,
     session: SessionDep,
@@ -52,9 +65,9 @@ async def update_contact(
     return await contact_service.update_contact(session, user, contact_id, body)
 
 
-@router.delete("/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{contact_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
 async def delete_contact(
-    contact_id: int,
+    contact_id: ContactId,
     user: VerifiedUser,
     session: SessionDep,
 ) -> None:

@@ -8,8 +8,10 @@ from fastapi import (
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import (
+    NoStore,
     SessionDep,
 )
+from app.api.responses import BODY_ERRORS, errors
 from app.schemas.token import RefreshRequest, TokenPair
 from app.schemas.user import (
     UserCreate,
@@ -23,7 +25,12 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 PasswordForm = Annotated[OAuth2PasswordRequestForm, Depends()]
 
 
-@router.post("/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/register",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(*BODY_ERRORS, 409, 429),
+)
 async def register(
     body: UserCreate,
     session: SessionDep,
@@ -36,7 +43,12 @@ async def register(
 
 # TODO(01): GET /verify/{token} → auth_service.verify_email (checkpoint 01.3) і
 #   POST /resend-verification {email} → 202 завжди, лист лише неверифікованому (checkpoint 01.6).
-@router.post("/login", response_model=TokenPair)
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    dependencies=[NoStore],
+    responses=errors(*BODY_ERRORS, 401, 403, 429),
+)
 async def login(
     form: PasswordForm,
     session: SessionDep,
@@ -45,6 +57,6 @@ async def login(
     return auth_service.issue_token_pair(user)
 
 
-@router.post("/refresh", response_model=TokenPair)
+@router.post("/refresh", response_model=TokenPair, dependencies=[NoStore])
 async def refresh(body: RefreshRequest, session: SessionDep):
     return await auth_service.refresh_tokens(session, body.refresh_token)

@@ -10,8 +10,10 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import (
     MailerDep,
+    NoStore,
     SessionDep,
 )
+from app.api.responses import BODY_ERRORS, errors
 from app.core.security import create_email_token
 from app.schemas.token import RefreshRequest, TokenPair
 from app.schemas.user import (
@@ -29,7 +31,12 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 PasswordForm = Annotated[OAuth2PasswordRequestForm, Depends()]
 
 
-@router.post("/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/register",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(*BODY_ERRORS, 409, 429),
+)
 async def register(
     body: UserCreate,
     session: SessionDep,
@@ -43,12 +50,17 @@ async def register(
     return user
 
 
-@router.get("/verify/{token}", response_model=UserRead)
+@router.get("/verify/{token}", response_model=UserRead, responses=errors(400, 404))
 async def verify_email(token: str, session: SessionDep):
     return await auth_service.verify_email(session, token)
 
 
-@router.post("/resend-verification", response_model=Message, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/resend-verification",
+    response_model=Message,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(*BODY_ERRORS, 429),
+)
 async def resend_verification(
     body: EmailRequest,
     session: SessionDep,
@@ -63,7 +75,12 @@ async def resend_verification(
     return Message(message="If the account exists and is not verified, a new link was sent")
 
 
-@router.post("/login", response_model=TokenPair)
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    dependencies=[NoStore],
+    responses=errors(*BODY_ERRORS, 401, 403, 429),
+)
 async def login(
     form: PasswordForm,
     session: SessionDep,
@@ -72,6 +89,6 @@ async def login(
     return auth_service.issue_token_pair(user)
 
 
-@router.post("/refresh", response_model=TokenPair)
+@router.post("/refresh", response_model=TokenPair, dependencies=[NoStore])
 async def refresh(body: RefreshRequest, session: SessionDep):
     return await auth_service.refresh_tokens(session, body.refresh_token)

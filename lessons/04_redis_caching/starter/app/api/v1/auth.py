@@ -12,8 +12,10 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import (
     MailerDep,
+    NoStore,
     SessionDep,
 )
+from app.api.responses import BODY_ERRORS, errors
 from app.core.config import settings
 from app.core.rate_limit import limiter
 from app.core.security import create_email_token
@@ -33,7 +35,12 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 PasswordForm = Annotated[OAuth2PasswordRequestForm, Depends()]
 
 
-@router.post("/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/register",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(*BODY_ERRORS, 409, 429),
+)
 @limiter.limit(settings.REGISTER_RATE_LIMIT)  # 5 registrations per IP per minute
 async def register(
     body: UserCreate,
@@ -50,12 +57,17 @@ async def register(
     return user
 
 
-@router.get("/verify/{token}", response_model=UserRead)
+@router.get("/verify/{token}", response_model=UserRead, responses=errors(400, 404))
 async def verify_email(token: str, session: SessionDep):
     return await auth_service.verify_email(session, token)
 
 
-@router.post("/resend-verification", response_model=Message, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/resend-verification",
+    response_model=Message,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(*BODY_ERRORS, 429),
+)
 @limiter.limit(settings.RESEND_RATE_LIMIT)
 async def resend_verification(
     body: EmailRequest,
@@ -73,7 +85,12 @@ async def resend_verification(
     return Message(message="If the account exists and is not verified, a new link was sent")
 
 
-@router.post("/login", response_model=TokenPair)
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    dependencies=[NoStore],
+    responses=errors(*BODY_ERRORS, 401, 403, 429),
+)
 @limiter.limit(settings.LOGIN_RATE_LIMIT)  # a little more lenient than registration
 async def login(
     form: PasswordForm,
@@ -87,6 +104,6 @@ async def login(
 
 # TODO(04): POST /logout {refresh_token} (з access-токеном) → 204 і токен у blacklist;
 #   /refresh перевіряє blacklist через redis (checkpoints 04.4, 04.5).
-@router.post("/refresh", response_model=TokenPair)
+@router.post("/refresh", response_model=TokenPair, dependencies=[NoStore])
 async def refresh(body: RefreshRequest, session: SessionDep):
     return await auth_service.refresh_tokens(session, body.refresh_token)

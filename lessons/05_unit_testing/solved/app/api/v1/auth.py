@@ -13,9 +13,12 @@ from fastapi.security import OAuth2PasswordRequestForm
 from app.api.deps import (
     CurrentUser,
     MailerDep,
+    NoStore,
     RedisDep,
     SessionDep,
+    TokenDep,
 )
+from app.api.responses import BODY_ERRORS, errors
 from app.core.config import settings
 from app.core.rate_limit import limiter
 from app.core.security import create_email_token
@@ -35,7 +38,12 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 PasswordForm = Annotated[OAuth2PasswordRequestForm, Depends()]
 
 
-@router.post("/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/register",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(*BODY_ERRORS, 409, 429),
+)
 @limiter.limit(settings.REGISTER_RATE_LIMIT)  # 5 registrations per IP per minute
 async def register(
     body: UserCreate,
@@ -52,12 +60,17 @@ async def register(
     return user
 
 
-@router.get("/verify/{token}", response_model=UserRead)
+@router.get("/verify/{token}", response_model=UserRead, responses=errors(400, 404))
 async def verify_email(token: str, session: SessionDep):
     return await auth_service.verify_email(session, token)
 
 
-@router.post("/resend-verification", response_model=Message, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/resend-verification",
+    response_model=Message,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(*BODY_ERRORS, 429),
+)
 @limiter.limit(settings.RESEND_RATE_LIMIT)
 async def resend_verification(
     body: EmailRequest,
@@ -75,7 +88,12 @@ async def resend_verification(
     return Message(message="If the account exists and is not verified, a new link was sent")
 
 
-@router.post("/login", response_model=TokenPair)
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    dependencies=[NoStore],
+    responses=errors(*BODY_ERRORS, 401, 403, 429),
+)
 @limiter.limit(settings.LOGIN_RATE_LIMIT)  # a little more lenient than registration
 async def login(
     form: PasswordForm,
@@ -87,11 +105,18 @@ async def login(
     return auth_service.issue_token_pair(user)
 
 
-@router.post("/refresh", response_model=TokenPair)
+@router.post(
+    "/refresh",
+    response_model=TokenPair,
+    dependencies=[NoStore],
+    responses=errors(*BODY_ERRORS, 401, 503),
+)
 async def refresh(body: RefreshRequest, session: SessionDep, redis: RedisDep):
     return await auth_service.refresh_tokens(session, redis, body.refresh_token)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(body: RefreshRequest, user: CurrentUser, redis: RedisDep) -> None:
-    await auth_service.logout(redis, user, body.refresh_token)
+@router.post(
+    "/logout", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*BODY_ERRORS, 401, 503)
+)
+async def logout(body: RefreshRequest, user: CurrentUser, token: TokenDep, redis: RedisDep) -> None:
+    await auth_service.logout(redis, user, body.refresh_token, token)
