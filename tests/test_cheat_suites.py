@@ -50,11 +50,12 @@ def source_reader(reference: Path, mutant_set: MutantSet) -> str:
     return "\n".join(lines) + "\n"
 
 
-def graded_copy(tmp_path: Path, reference: Path, tests: dict[str, str]) -> Path:
-    """The reference app with the cheat as its tests/."""
+def graded_copy(tmp_path: Path, base: Path, tests: dict[str, str]) -> Path:
+    """`base` (the lesson's starter: the student wrote nothing but the cheat) with the cheat as
+    its tests/."""
     copy = tmp_path / "copy"
     shutil.copytree(
-        reference,
+        base,
         copy,
         ignore=shutil.ignore_patterns("tests", "__pycache__", ".venv", "media", "*.db"),
     )
@@ -64,9 +65,9 @@ def graded_copy(tmp_path: Path, reference: Path, tests: dict[str, str]) -> Path:
     return copy
 
 
-def grade_cheat(tmp_path: Path, lesson_id: str, reference: Path, tests: dict[str, str]):
+def grade_cheat(tmp_path: Path, lesson_id: str, base: Path, tests: dict[str, str]):
     lesson = MANIFEST.get(lesson_id)
-    copy = graded_copy(tmp_path, reference, tests)
+    copy = graded_copy(tmp_path, base, tests)
     report = grade(
         lesson, copy, manifest=MANIFEST, checkpoints=ROOT / "checkpoints", regressions=False
     )
@@ -78,29 +79,29 @@ def passed(report: GradeReport) -> set[str]:
     return {result.id for result in report.results if result.passed}
 
 
-SOLVED_05 = ROOT / "lessons" / "05_unit_testing" / "solved"
-SOLVED_06 = ROOT / "lessons" / "06_integration_testing" / "solved"
+LESSONS = ROOT / "lessons"
 CASES = {
-    # lesson: (reference, the folder its suite is graded in, the mutant set, the gate)
-    "05": (SOLVED_05, "tests/unit", UNIT, {"05.1"}),
-    "06": (SOLVED_06, "tests/integration", INTEGRATION, {"06.1"}),
+    # lesson: (its snapshots' folder, the folder its suite is graded in, the mutant set, the gate)
+    "05": (LESSONS / "05_unit_testing", "tests/unit", UNIT, {"05.1"}),
+    "06": (LESSONS / "06_integration_testing", "tests/integration", INTEGRATION, {"06.1"}),
 }
 
 
 @pytest.mark.timeout(GRADING_SECONDS)
 @pytest.mark.parametrize("lesson_id", sorted(CASES))
 def test_a_suite_that_asserts_nothing_earns_the_gate_only(tmp_path: Path, lesson_id: str) -> None:
-    reference, folder, _, gate = CASES[lesson_id]
-    report = grade_cheat(tmp_path, lesson_id, reference, {f"{folder}/test_nothing.py": NOTHING})
+    snapshots, folder, _, gate = CASES[lesson_id]
+    cheat = {f"{folder}/test_nothing.py": NOTHING}
+    report = grade_cheat(tmp_path, lesson_id, snapshots / "starter", cheat)
     assert passed(report) == gate and report.score == 2, passed(report)
 
 
 @pytest.mark.timeout(GRADING_SECONDS)
 @pytest.mark.parametrize("lesson_id", sorted(CASES))
 def test_a_suite_that_reads_the_source_catches_no_bug(tmp_path: Path, lesson_id: str) -> None:
-    reference, folder, mutant_set, gate = CASES[lesson_id]
-    cheat = {f"{folder}/test_source.py": source_reader(reference, mutant_set)}
-    report = grade_cheat(tmp_path, lesson_id, reference, cheat)
+    snapshots, folder, mutant_set, gate = CASES[lesson_id]
+    cheat = {f"{folder}/test_source.py": source_reader(snapshots / "solved", mutant_set)}
+    report = grade_cheat(tmp_path, lesson_id, snapshots / "starter", cheat)
     assert passed(report) == gate and report.score == 2, passed(report)
 
 
