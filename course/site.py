@@ -47,6 +47,9 @@ REFERENCE_LINK = re.compile(r"^(\s*\[[^\]]+\]:\s*<?)(\S+?)(>?(?:\s.*)?)$")
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 SYMBOL = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$")
 LINE_FRAGMENT = re.compile(r"^L\d+(-L\d+)?$")  # GitHub's own line anchors, kept as they are
+# Link text that names a graded checkpoint (`05.2`, `HW.3`): its link must reach that test.
+CHECKPOINT_ID = re.compile(r"^(\d{2}|HW)\.\d+$")
+CHECKPOINTS_DIR = "checkpoints/"
 # What a backticked path ends with when it names a file.
 FILE_SUFFIXES = frozenset(
     [
@@ -203,6 +206,32 @@ def symbol_lines(source: str, symbol: str, path: str = "<source>") -> tuple[int,
     return start, found.end_lineno
 
 
+def checkpoint_id(source: str, function: str) -> str | None:
+    """The id given to `@checkpoint(id=...)` on a top-level test function, None without one."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == function:
+            for decorator in node.decorator_list:
+                for keyword in getattr(decorator, "keywords", []):
+                    if keyword.arg == "id" and isinstance(keyword.value, ast.Constant):
+                        return str(keyword.value.value)
+    return None
+
+
+def _checkpoint_problem(url: str, text: str, path: str, fragment: str, source: str) -> str:
+    """A link whose text is a checkpoint id and whose target is a checkpoint file must name the
+    test function carrying that id ("" when it does), so renumbered checkpoints cannot leave
+    pages pointing at the wrong test."""
+    if not (CHECKPOINT_ID.match(text) and path.startswith(CHECKPOINTS_DIR)):
+        return ""
+    if not fragment:
+        return f"link [{text}]({url}): name the test function of checkpoint {text} after #"
+    found = checkpoint_id(source, fragment)
+    if found != text:
+        carries = f"carries checkpoint {found}" if found else "is no checkpoint"
+        return f"link [{text}]({url}): {fragment} {carries}, not {text}"
+    return ""
+
+
 def plan_candidates(path: str) -> list[str]:
     """The repository paths a path may mean: the plan's `contacts_api/X` is solution/X, or X
     at the top of the repository (docker-compose.yml, .github/)."""
@@ -272,8 +301,9 @@ class LinkContext:
         return f"{url}#{fragment}" if fragment else url
 
 
-def _target(context: LinkContext, page: str, url: str) -> tuple[str | None, str]:
-    """A link's new URL (None: leave it) and a problem ("" when none)."""
+def _target(context: LinkContext, page: str, url: str, text: str = "") -> tuple[str | None, str]:
+    """A link's new URL (None: leave it) and a problem ("" when none); `text` is the link's
+    text, checked against the checkpoint the link points at."""
     if url.startswith(("#", "//")) or SCHEME.match(url):
         return None, ""
     raw_path, _, fragment = url.partition("#")
@@ -292,13 +322,17 @@ def _target(context: LinkContext, page: str, url: str) -> tuple[str | None, str]
     if not file.exists():
         return None, f"link {url!r}: no file {joined}"
     is_symbol = SYMBOL.match(fragment) and not LINE_FRAGMENT.match(fragment)
+    problem = ""
+    if file.suffix == ".py" and (is_symbol or not fragment):
+        source = file.read_text(encoding="utf-8")
+        problem = _checkpoint_problem(url, text, joined, fragment, source)
     if file.suffix == ".py" and is_symbol:
         try:
-            start, end = symbol_lines(file.read_text(encoding="utf-8"), fragment, joined)
+            start, end = symbol_lines(source, fragment, joined)
         except LookupError as exc:
             return None, f"link {url!r}: {exc}"
         fragment = f"L{start}-L{end}"
-    return context.github(joined, fragment, file.is_dir()), ""
+    return context.github(joined, fragment, file.is_dir()), problem
 
 
 def rewrite_links(text: str, page: str, context: LinkContext) -> tuple[str, list[Problem]]:
@@ -306,8 +340,8 @@ def rewrite_links(text: str, page: str, context: LinkContext) -> tuple[str, list
     problems: list[Problem] = []
     lines = text.split("\n")
 
-    def replace(url: str, index: int) -> str:
-        new, problem = _target(context, page, url)
+    def replace(url: str, index: int, text: str = "") -> str:
+        new, problem = _target(context, page, url, text)
         if problem:
             problems.append(Problem(page, index + 1, problem))
         return url if new is None else new
@@ -318,7 +352,9 @@ def rewrite_links(text: str, page: str, context: LinkContext) -> tuple[str, list
         def one(match: re.Match[str], index: int = index, spans: list = spans) -> str:
             if any(start <= match.start() < end for start, end in spans):
                 return match.group(0)  # `[a](b)` inside a code span is code
-            return match.group(1) + match.group(2) + replace(match.group(3), index) + match.group(4)
+            text = match.group(1).lstrip("!")[1:-2].strip()
+            new = replace(match.group(3), index, text)
+            return match.group(1) + match.group(2) + new + match.group(4)
 
         line = INLINE_LINK.sub(one, line)
         reference = REFERENCE_LINK.match(line)

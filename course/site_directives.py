@@ -58,6 +58,8 @@ SETTING_DESCRIPTIONS = {
     "ENVIRONMENT": "`development`, `test` або `production`; у production слабкі секрети "
     "зупиняють старт",
     "DEBUG": "Режим налагодження (детальні помилки); у production — `false`",
+    "DOCS_ENABLED": "Swagger (`/docs`), ReDoc і `/openapi.json`; `false` — там, де API ніхто "
+    "не має переглядати",
     "DATABASE_URL": "Адреса бази даних; `postgres://…` від Render перетворюється на "
     "`postgresql+asyncpg://…`",
     "REDIS_URL": "Redis для лімітів, кешу й чорного списку токенів; `memory://` — Redis у процесі",

@@ -200,6 +200,36 @@ def test_checker_fails_on_broken_links_and_unknown_symbols(fixture_repo: Path) -
     assert "no file lessons/05_unit_testing/README.md" in problems[3]
 
 
+def test_a_checkpoint_id_link_must_reach_the_test_with_that_id(fixture_repo: Path) -> None:
+    folder = fixture_repo / "checkpoints" / "05_unit_testing"
+    folder.mkdir(parents=True)
+    (folder / "test_unit_testing.py").write_text(
+        "from course.checkpoint import checkpoint\n\n\n"
+        '@checkpoint(id="05.2", title="t", points=2)\ndef test_catches_cache_helper_bugs():\n'
+        "    pass\n\n\ndef test_plain():\n    pass\n",
+        encoding="utf-8",
+    )
+    test_file = "../../checkpoints/05_unit_testing/test_unit_testing.py"
+    right = f"[05.2]({test_file}#test_catches_cache_helper_bugs), [файл]({test_file}#test_plain)\n"
+    assert lesson_page(fixture_repo, right) == []
+    wrong = (
+        f"Текст.\n[05.3]({test_file}#test_catches_cache_helper_bugs)\n"
+        f"[05.2]({test_file}#test_plain) [HW.1]({test_file})\n"
+    )
+    problems = lesson_page(fixture_repo, wrong)
+    assert problems == [
+        (
+            f"link [05.3]({test_file}#test_catches_cache_helper_bugs): "
+            "test_catches_cache_helper_bugs carries checkpoint 05.2, not 05.3"
+        ),
+        f"link [05.2]({test_file}#test_plain): test_plain is no checkpoint, not 05.2",
+        f"link [HW.1]({test_file}): name the test function of checkpoint HW.1 after #",
+    ]
+    page = "lessons/04_redis_caching/README.md"
+    lines = [item.line for item in check_page(fixture_repo, page, {page: page})]
+    assert lines == [2, 3, 3]  # the page's line, for the build's warning
+
+
 def test_links_to_pages_stay_on_the_site_and_files_go_to_github(fixture_repo: Path) -> None:
     page = "lessons/04_redis_caching/README.md"
     pages = {"docs/ARCHITECTURE.md": "ARCHITECTURE.md", page: page}
