@@ -131,19 +131,24 @@ async def login_pair(api: httpx.AsyncClient, make_user) -> tuple[dict[str, str],
 
 @checkpoint(
     id="04.4",
-    title="Logout кладе refresh-токен у blacklist",
+    title="Logout кладе в blacklist refresh-токен і access-токен, що його викликав",
     points=2,
-    hint="POST /auth/logout {refresh_token} з access-токеном → 204; jti токена — у Redis з TTL "
-    "до кінця його життя; /auth/refresh з ним → 401 'Token has been revoked'.",
+    hint="POST /auth/logout {refresh_token} з access-токеном → 204; jti обох токенів — у Redis з "
+    "TTL до кінця їхнього життя; /auth/refresh з ним → 401 'Token has been revoked'; "
+    "get_current_user у app/api/deps.py перевіряє чорний список на кожному запиті "
+    "(auth_service.check_access_token).",
 )
 async def test_logout_revokes_refresh_token(api: httpx.AsyncClient, make_user) -> None:
-    headers, pair = await login_pair(api, make_user)
+    _, pair = await login_pair(api, make_user)
+    access = {"Authorization": f"Bearer {pair['access_token']}"}
     body = {"refresh_token": pair["refresh_token"]}
-    response = await api.post("/api/v1/auth/logout", json=body, headers=headers)
+    response = await api.post("/api/v1/auth/logout", json=body, headers=access)
     assert response.status_code == 204, f"Logout: {response.status_code}"
     again = await api.post("/api/v1/auth/refresh", json=body)
     assert again.status_code == 401, f"Refresh після logout: {again.status_code}"
     assert again.json().get("detail") == "Token has been revoked", again.json()
+    me = await api.get("/api/v1/users/me", headers=access)
+    assert me.status_code == 401, f"Access-токен після logout: {me.status_code}, очікували 401"
 
 
 @checkpoint(
