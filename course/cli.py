@@ -262,7 +262,8 @@ def _check_once(lesson: Lesson, path: Path, json_file: Path | None, timeout: flo
         return 2
     print_report(console, report)
     _write_report(json_file, classroom_report(report))
-    record_score(path, lesson.id, report.score, report.max_score, report.passed)
+    if not CoursePaths.default().is_course_copy(path):  # the course's snapshots stay untouched
+        record_score(path, lesson.id, report.score, report.max_score, report.passed)
     return 0 if report.passed else 1
 
 

@@ -35,3 +35,8 @@ class CoursePaths:
     @property
     def checkpoints(self) -> Path:
         return self.root / "checkpoints"
+
+    def is_course_copy(self, folder: Path) -> bool:
+        """Whether `folder` is the course's own (solution/ or a lesson snapshot), not a student's."""
+        resolved = folder.resolve()
+        return any(resolved.is_relative_to(own) for own in (self.source, self.lessons))

@@ -496,6 +496,17 @@ def test_a_reset_step_that_hangs_costs_one_limit_only(runs: dict[str, Run]) -> N
     assert sum(1 for seconds in times if seconds >= RESET_LIMIT) <= 1, times
 
 
+def test_grading_a_snapshot_of_the_course_writes_nothing_into_it(root: Path) -> None:
+    snapshot = root / "lessons" / "01_email_verification" / "solved"
+    write(snapshot, COPIES["good"])
+    before = tree(snapshot)
+    result = CliRunner().invoke(
+        app, ["check", "01", "--path", str(snapshot)], env={"COURSE_ROOT": str(root)}
+    )
+    assert result.exit_code == 0, result.output
+    assert tree(snapshot) == before and not (snapshot / ".course").exists()
+
+
 def test_a_lesson_without_checkpoints_is_an_error(root: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app, ["check", "02", "--path", str(tmp_path)], env={"COURSE_ROOT": str(root)}
