@@ -9,6 +9,7 @@ starter(NN) has it (or removed, where the starter has none) scores below the max
 from __future__ import annotations
 
 import filecmp
+import os
 import shutil
 from pathlib import Path
 
@@ -22,6 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = load_manifest()
 PROSE_SUFFIXES = (".md",)
 GRADING_SECONDS = 900
+# Lessons 05 and 06 grade the student's tests by running them once per seeded bug: one grading
+# costs minutes on two cores, and these two lessons have 17 work files. Until grading is fast
+# (issue 8, point 5) their cases run only when asked for, so that .ci/run stays within its time.
+SLOW_LESSONS = {"05", "06"}
+SLOW_PROOFS_ENV = "COURSE_SLOW_PROOFS"
 
 
 def snapshot(lesson: Lesson, kind: str) -> Path:
@@ -58,6 +64,8 @@ def test_every_lesson_has_work_files() -> None:
 def test_putting_one_file_back_as_the_starter_has_it_costs_points(
     lesson: Lesson, path: str, tmp_path: Path
 ) -> None:
+    if lesson.id in SLOW_LESSONS and not os.environ.get(SLOW_PROOFS_ENV):
+        pytest.skip(f"mutation-graded lesson: set {SLOW_PROOFS_ENV}=1 to run this proof")
     starter, copy = snapshot(lesson, "starter"), tmp_path / "copy"
     shutil.copytree(snapshot(lesson, "solved"), copy)
     if (starter / path).is_file():
