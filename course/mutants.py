@@ -268,6 +268,23 @@ DEPLOY = MutantSet(
     ),
 )
 
+# --- lesson 08: the rate limit behind Render's proxy -----------------------------------------
+
+RENDER_PROXY = MutantSet(
+    lesson="08_deploy",
+    paths=("tests/integration/test_rate_limit.py",),
+    mutants=(
+        Mutant(
+            id="render-trusts-every-proxy",
+            file="render.yaml",
+            old='value: "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"',
+            new='value: "*"',
+            description="render.yaml довіряє X-Forwarded-For від будь-кого: підроблена ліва "
+            "адреса дає новий лічильник ліміту",
+        ),
+    ),
+)
+
 # --- the homework: its reference is solution/ itself ------------------------------------------
 
 HOMEWORK = MutantSet(
@@ -305,4 +322,4 @@ HOMEWORK = MutantSet(
     ),
 )
 
-ALL = (UNIT, INTEGRATION, DEPLOY, HOMEWORK)
+ALL = (UNIT, INTEGRATION, DEPLOY, RENDER_PROXY, HOMEWORK)

@@ -10,7 +10,9 @@ One run builds a temporary tree: the reference app (``app/``, ``alembic/``, ``py
 scrubbed of ``DATABASE_URL``, ``REDIS_URL``, ``TEST_*`` and the app's settings; mail goes to a
 port where no SMTP server listens). A mutant is one or more exact text replacements in the
 reference, planted in memory as the app is imported (course/mutation_probe.py): the files stay
-correct, so tests that read them instead of calling the app catch nothing. A mutant is *caught*
+correct, so tests that read them instead of calling the app catch nothing. Edits of data files
+(render.yaml) are the exception: reading them is what the app's deployment does, so they are
+written into the run's copy of the reference. A mutant is *caught*
 when the run ends with test failures (exit code 1). A collection error, a crash or a timeout is
 not a clean catch.
 
@@ -318,11 +320,22 @@ def harness_env(probe_dir: Path, events: Path, mutant: Mutant | None = None) -> 
 
 
 def edits_by_file(mutant: Mutant) -> dict[str, list[list[str]]]:
-    """The mutant as the probe plants it: per file, its replacements in order."""
+    """The mutant as the probe plants it: per Python file, its replacements in order."""
     edits: dict[str, list[list[str]]] = {}
     for edit in mutant.edits:
-        edits.setdefault(edit.file, []).append([edit.old, edit.new])
+        if edit.file.endswith(".py"):
+            edits.setdefault(edit.file, []).append([edit.old, edit.new])
     return edits
+
+
+def write_data_edits(tree: Path, mutant: Mutant) -> None:
+    """Write the mutant's edits of files that are read, not imported, into the run's copy."""
+    for edit in mutant.edits:
+        if not edit.file.endswith(".py"):
+            path = tree / edit.file
+            path.write_text(
+                path.read_text(encoding="utf-8").replace(edit.old, edit.new, 1), encoding="utf-8"
+            )
 
 
 # --- running pytest -------------------------------------------------------------------------
@@ -410,7 +423,8 @@ def run_pytest(
         build_tree(suite, tree)
         scratch.mkdir()
         if mutant is not None:
-            check_mutants(tree, [mutant])  # planted in memory by the probe, never on disk
+            check_mutants(tree, [mutant])
+            write_data_edits(tree, mutant)  # the code edits: in memory, by the probe
         probe.mkdir()
         shutil.copyfile(PROBE_FILE, probe / f"{PROBE_MODULE}.py")
         events = work / "events.jsonl"

@@ -43,7 +43,12 @@ def own_reference(mutant_set: MutantSet) -> Path:
     return references(mutant_set)[0]
 
 
-@pytest.mark.parametrize("mutant_set", ALL, ids=lambda mutant_set: mutant_set.lesson)
+def label(mutant_set: MutantSet) -> str:
+    """One lesson may have several sets (08: its unit tests, its rate-limit test)."""
+    return f"{mutant_set.lesson}:{','.join(mutant_set.paths)}"
+
+
+@pytest.mark.parametrize("mutant_set", ALL, ids=label)
 def test_every_mutant_applies_to_its_reference_and_later_ones(
     mutant_set: MutantSet,
 ) -> None:
@@ -79,7 +84,7 @@ def reword_comments(tree: Path) -> int:
     return count
 
 
-@pytest.mark.parametrize("mutant_set", ALL, ids=lambda mutant_set: mutant_set.lesson)
+@pytest.mark.parametrize("mutant_set", ALL, ids=label)
 def test_every_mutant_still_applies_when_every_comment_is_reworded(
     mutant_set: MutantSet, tmp_path: Path
 ) -> None:
@@ -88,6 +93,10 @@ def test_every_mutant_still_applies_when_every_comment_is_reworded(
         tree = tmp_path / reference.parent.name / reference.name
         shutil.copytree(reference / "app", tree / "app")
         assert reword_comments(tree) > 0
+        for mutant in mutant_set.mutants:  # the data files they edit (render.yaml), as they are
+            for edit in mutant.edits:
+                if not (tree / edit.file).exists():
+                    shutil.copyfile(reference / edit.file, tree / edit.file)
         mutation.check_mutants(tree, mutant_set.mutants)
 
 
@@ -97,17 +106,17 @@ def reference_suites() -> dict[str, Suite]:
     suites = {}
     for mutant_set in ALL:
         reference = own_reference(mutant_set)
-        suites[mutant_set.lesson] = Suite(reference, reference, mutant_set.paths)
-        mutation.start_baseline(suites[mutant_set.lesson])
+        suites[label(mutant_set)] = Suite(reference, reference, mutant_set.paths)
+        mutation.start_baseline(suites[label(mutant_set)])
     return suites
 
 
 @pytest.mark.timeout(mutation.CHECKPOINT_LIMIT)
-@pytest.mark.parametrize("mutant_set", ALL, ids=lambda mutant_set: mutant_set.lesson)
+@pytest.mark.parametrize("mutant_set", ALL, ids=label)
 def test_reference_suite_passes_and_catches_every_mutant(
     mutant_set: MutantSet, reference_suites: dict[str, Suite]
 ) -> None:
-    suite = reference_suites[mutant_set.lesson]
+    suite = reference_suites[label(mutant_set)]
     run = mutation.baseline(suite)
     assert run.green, f"{suite.reference}: {run.problem()}\n{run.output}"
     mutation.prefetch(suite, mutant_set.mutants)

@@ -26,7 +26,7 @@ import yaml
 
 from course import mutation
 from course.checkpoint import checkpoint
-from course.mutants import DEPLOY
+from course.mutants import DEPLOY, RENDER_PROXY
 from course.mutation import SCRUBBED, SCRUBBED_PREFIXES, descendants, kill_tree
 
 SECRETS = ("JWT_SECRET_KEY", "JWT_REFRESH_SECRET", "EMAIL_TOKEN_SECRET")
@@ -473,7 +473,7 @@ def test_render_blueprint_starts_and_checks_health(student_dir: Path) -> None:
     points=1,
     hint="envVars: ENVIRONMENT=production; JWT_SECRET_KEY, JWT_REFRESH_SECRET, EMAIL_TOKEN_SECRET "
     "через generateValue: true (або sync: false) — ніколи value:; DATABASE_URL через "
-    "fromDatabase.",
+    "fromDatabase; FORWARDED_ALLOW_IPS — приватні мережі проксі Render, ніколи *.",
 )
 def test_render_blueprint_environment(student_dir: Path) -> None:
     variables = {
@@ -493,6 +493,11 @@ def test_render_blueprint_environment(student_dir: Path) -> None:
     database = variables.get("DATABASE_URL", {})
     assert "fromDatabase" in database or database.get("sync") is False, (
         "DATABASE_URL має братися з бази Render (fromDatabase)"
+    )
+    trusted = str(variables.get("FORWARDED_ALLOW_IPS", {}).get("value", "")).strip()
+    assert trusted, "Немає FORWARDED_ALLOW_IPS: за проксі Render ліміт бачитиме лише проксі"
+    assert "*" not in trusted.split(","), (
+        "FORWARDED_ALLOW_IPS: * довіряє підробленому X-Forwarded-For клієнта"
     )
 
 
@@ -518,3 +523,24 @@ def deploy_suite(request: pytest.FixtureRequest, student_dir: Path, course_root:
 def test_unit_tests_catch_broken_production_guards(deploy_suite: mutation.Suite) -> None:
     for mutant in DEPLOY.mutants:
         DEPLOY.assert_caught(deploy_suite, mutant.id)
+
+
+@pytest.fixture
+def proxy_suite(request: pytest.FixtureRequest, student_dir: Path, course_root: Path):
+    return mutation.suite_for(
+        request.session, student_dir, course_root, RENDER_PROXY.lesson, RENDER_PROXY.paths
+    )
+
+
+@checkpoint(
+    id="08.9",
+    title="Тест ліміту за проксі Render ловить FORWARDED_ALLOW_IPS=*",
+    points=1,
+    hint="У tests/integration/test_rate_limit.py: застосунок за ProxyHeadersMiddleware з "
+    "FORWARDED_ALLOW_IPS із render.yaml; шість реєстрацій з різною підробленою лівою адресою "
+    "X-Forwarded-For → остання 429.",
+)
+@pytest.mark.timeout(mutation.CHECKPOINT_LIMIT)
+def test_rate_limit_test_catches_a_proxy_trusting_everyone(proxy_suite: mutation.Suite) -> None:
+    for mutant in RENDER_PROXY.mutants:
+        RENDER_PROXY.assert_caught(proxy_suite, mutant.id)

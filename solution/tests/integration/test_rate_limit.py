@@ -2,23 +2,11 @@
 """SlowAPI limits on the auth routes: per client IP, 429 with Retry-After, proxies handled."""
 
 from collections.abc import AsyncIterator, Callable
-
-# >>> lesson 08
 from pathlib import Path
-
-# --- todo
-# TODO(08): from pathlib import Path — для тесту render.yaml унизу.
-# <<< lesson 08
 from unittest.mock import AsyncMock
 
 import pytest
-
-# >>> lesson 08
 import yaml
-
-# --- todo
-# TODO(08): import yaml — тест читає FORWARDED_ALLOW_IPS з render.yaml.
-# <<< lesson 08
 from httpx import ASGITransport, AsyncClient, Response
 from limits import parse
 from slowapi import Limiter
@@ -31,12 +19,6 @@ from app.core.config import settings
 from app.main import app
 from app.models import User
 from tests.helpers import PASSWORD
-
-# >>> lesson 08
-PROJECT = Path(__file__).resolve().parents[2]
-# --- todo
-# TODO(08): PROJECT = Path(__file__).resolve().parents[2] — корінь застосунку з render.yaml.
-# <<< lesson 08
 
 # >>> lesson 06
 REGISTER = "/api/v1/auth/register"
@@ -235,6 +217,9 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(
 
 
 # >>> lesson 08
+PROJECT = Path(__file__).resolve().parents[2]
+
+
 def render_forwarded_allow_ips() -> str:
     blueprint = yaml.safe_load((PROJECT / "render.yaml").read_text(encoding="utf-8"))
     web = next(service for service in blueprint["services"] if service["type"] == "web")
@@ -262,8 +247,9 @@ async def test_on_render_a_spoofed_forwarded_for_buys_no_fresh_counter(
 
 
 # --- todo
-# TODO(08): тест: за проксі Render (FORWARDED_ALLOW_IPS з render.yaml) підроблений лівий
-#   X-Forwarded-For не дає нового лічильника — 6-та реєстрація → 429.
+# TODO(08): тест (чекпойнт 08.9): застосунок за ProxyHeadersMiddleware з FORWARDED_ALLOW_IPS
+#   з render.yaml (корінь проєкту — Path(__file__).resolve().parents[2], читати — yaml);
+#   підроблений лівий X-Forwarded-For не дає нового лічильника — 6-та реєстрація → 429.
 # <<< lesson 08
 # --- todo
 # TODO(06): інтеграційні тести rate limiting (fixture `limiter_on` вмикає SlowAPI зі свіжими

@@ -19,8 +19,6 @@ from app.main import app
 from app.models import User
 from tests.helpers import PASSWORD
 
-PROJECT = Path(__file__).resolve().parents[2]
-
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"
 RESEND = "/api/v1/auth/resend-verification"
@@ -214,6 +212,9 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(
     ]
 
     assert statuses == [201] * REGISTER_LIMIT + [429]
+
+
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def render_forwarded_allow_ips() -> str:

@@ -1,13 +1,9 @@
 """SlowAPI limits on the auth routes: per client IP, 429 with Retry-After, proxies handled."""
 
 from collections.abc import AsyncIterator, Callable
-
-# TODO(08): from pathlib import Path — для тесту render.yaml унизу.
 from unittest.mock import AsyncMock
 
 import pytest
-
-# TODO(08): import yaml — тест читає FORWARDED_ALLOW_IPS з render.yaml.
 from httpx import ASGITransport, AsyncClient, Response
 from limits import parse
 from slowapi import Limiter
@@ -20,8 +16,6 @@ from app.core.config import settings
 from app.main import app
 from app.models import User
 from tests.helpers import PASSWORD
-
-# TODO(08): PROJECT = Path(__file__).resolve().parents[2] — корінь застосунку з render.yaml.
 
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"
@@ -218,5 +212,6 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(
     assert statuses == [201] * REGISTER_LIMIT + [429]
 
 
-# TODO(08): тест: за проксі Render (FORWARDED_ALLOW_IPS з render.yaml) підроблений лівий
-#   X-Forwarded-For не дає нового лічильника — 6-та реєстрація → 429.
+# TODO(08): тест (чекпойнт 08.9): застосунок за ProxyHeadersMiddleware з FORWARDED_ALLOW_IPS
+#   з render.yaml (корінь проєкту — Path(__file__).resolve().parents[2], читати — yaml);
+#   підроблений лівий X-Forwarded-For не дає нового лічильника — 6-та реєстрація → 429.
