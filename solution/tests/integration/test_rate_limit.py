@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 # --- todo
-# TODO(08): from pathlib import Path — для тесту render.yaml унизу.
+# TODO(08) [чекпойнт 08.7]: from pathlib import Path — для тесту render.yaml унизу.
 # <<< lesson 08
 from unittest.mock import AsyncMock
 
@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 # --- todo
-# TODO(08): import yaml — тест читає FORWARDED_ALLOW_IPS з render.yaml.
+# TODO(08) [чекпойнт 08.7]: import yaml — тест читає FORWARDED_ALLOW_IPS з render.yaml.
 # <<< lesson 08
 from httpx import ASGITransport, AsyncClient, Response
 from limits import parse
@@ -35,7 +35,8 @@ from tests.helpers import PASSWORD
 # >>> lesson 08
 PROJECT = Path(__file__).resolve().parents[2]
 # --- todo
-# TODO(08): PROJECT = Path(__file__).resolve().parents[2] — корінь застосунку з render.yaml.
+# TODO(08) [чекпойнт 08.7]: PROJECT = Path(__file__).resolve().parents[2] — корінь застосунку з
+#   render.yaml.
 # <<< lesson 08
 
 # >>> lesson 06
@@ -262,12 +263,12 @@ async def test_on_render_a_spoofed_forwarded_for_buys_no_fresh_counter(
 
 
 # --- todo
-# TODO(08): тест: за проксі Render (FORWARDED_ALLOW_IPS з render.yaml) підроблений лівий
-#   X-Forwarded-For не дає нового лічильника — 6-та реєстрація → 429.
+# TODO(08) [чекпойнт 08.7]: тест: за проксі Render (FORWARDED_ALLOW_IPS з render.yaml) підроблений
+#   лівий X-Forwarded-For не дає нового лічильника — 6-та реєстрація → 429.
 # <<< lesson 08
 # --- todo
-# TODO(06): інтеграційні тести rate limiting (fixture `limiter_on` вмикає SlowAPI зі свіжими
-#   лічильниками; `client` його вимикає):
+# TODO(06) [чекпойнт 06.6]: інтеграційні тести rate limiting (fixture `limiter_on` вмикає SlowAPI зі
+#   свіжими лічильниками; `client` його вимикає):
 #   - 6-та реєстрація з однієї IP за хвилину → 429 з заголовком Retry-After;
 #   - 11-й логін → 429 навіть з правильним паролем;
 #   - лічильники окремі для кожного маршруту і кожної IP (ASGITransport(client=(host, port))).

@@ -2,12 +2,12 @@
 
 from collections.abc import AsyncIterator, Callable
 
-# TODO(08): from pathlib import Path — для тесту render.yaml унизу.
+# TODO(08) [чекпойнт 08.7]: from pathlib import Path — для тесту render.yaml унизу.
 from unittest.mock import AsyncMock
 
 import pytest
 
-# TODO(08): import yaml — тест читає FORWARDED_ALLOW_IPS з render.yaml.
+# TODO(08) [чекпойнт 08.7]: import yaml — тест читає FORWARDED_ALLOW_IPS з render.yaml.
 from httpx import ASGITransport, AsyncClient, Response
 from limits import parse
 from slowapi import Limiter
@@ -21,7 +21,8 @@ from app.main import app
 from app.models import User
 from tests.helpers import PASSWORD
 
-# TODO(08): PROJECT = Path(__file__).resolve().parents[2] — корінь застосунку з render.yaml.
+# TODO(08) [чекпойнт 08.7]: PROJECT = Path(__file__).resolve().parents[2] — корінь застосунку з
+#   render.yaml.
 
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"
@@ -218,5 +219,5 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(
     assert statuses == [201] * REGISTER_LIMIT + [429]
 
 
-# TODO(08): тест: за проксі Render (FORWARDED_ALLOW_IPS з render.yaml) підроблений лівий
-#   X-Forwarded-For не дає нового лічильника — 6-та реєстрація → 429.
+# TODO(08) [чекпойнт 08.7]: тест: за проксі Render (FORWARDED_ALLOW_IPS з render.yaml) підроблений
+#   лівий X-Forwarded-For не дає нового лічильника — 6-та реєстрація → 429.
