@@ -8,7 +8,8 @@
 
 The checkpoints are collected the way `course check` and the site collect them (ids and hints as
 the student sees them). The homework has no snapshots (and solution/ no `TODO(homework)`): its
-hints are its whole guide.
+hints are its whole guide. And a failure reason quoting a settings error names the field, never
+its value (`without_input_values`): the value may be a secret.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, ValidationError, field_validator
 
+from course.checkpoint import without_input_values
 from course.files import list_files
 from course.grader import CheckpointResult, GradeReport
 from course.manifest import Lesson, load_manifest
@@ -101,3 +104,20 @@ def test_a_failed_checkpoint_says_where_its_todos_are() -> None:
     report = GradeReport(lesson=MANIFEST.get("04"), results=[result], regressions=[], errors=[])
     message = classroom_report(report)["tests"][0]["message"]
     assert message == f"Кеш не змінився\nПідказка: Видаліть ключ\nДе: {where}", message
+
+
+class _Secrets(BaseModel):
+    JWT_SECRET_KEY: int
+
+    @field_validator("JWT_SECRET_KEY", mode="before")
+    @classmethod
+    def weak(cls, value: object) -> object:
+        raise ValueError("JWT_SECRET_KEY is too short")
+
+
+def test_a_reason_names_the_field_not_its_value() -> None:
+    with pytest.raises(ValidationError) as caught:
+        _Secrets(JWT_SECRET_KEY="s3cret-from-the-env")
+    assert "s3cret-from-the-env" in str(caught.value)  # what pydantic itself prints
+    reason = without_input_values(str(caught.value))
+    assert "s3cret" not in reason and "JWT_SECRET_KEY is too short" in reason, reason
