@@ -22,6 +22,7 @@ from typing import Any
 from course.files import memory_temp_root
 from course.manifest import Lesson, Manifest
 from course.paths import GRADED_ENV, RESULTS_ENV, ROOT_ENV, SCRATCH_ENV, STUDENT_DIR_ENV
+from course.todos import todo_locations, where_to_look
 
 DEFAULT_TIMEOUT = 20.0
 # pytest processes per grading run: the lessons' checkpoints are split between them.
@@ -90,6 +91,7 @@ class CheckpointResult:
     kind: str = ""
     reason: str = ""
     duration: float = 0.0
+    where: str = ""  # the TODO lines of the lesson's starter that name this checkpoint
 
     @property
     def score(self) -> int:
@@ -444,12 +446,24 @@ def grade(
         )
         errors += [error for error in shard_errors if error not in errors]
     everything.sort(key=lambda result: order.get(result.lesson, len(order)))  # stable
+    _locate_todos(everything, lessons, checkpoints.parent / "lessons")
     return GradeReport(
         lesson=lesson,
         results=[result for result in everything if result.lesson == lesson.id],
         regressions=[result for result in everything if result.lesson != lesson.id],
         errors=errors,
     )
+
+
+def _locate_todos(results: list[CheckpointResult], lessons: list[Lesson], root: Path) -> None:
+    """Each failed result's `where`: the files of the TODOs its lesson's starter names it in."""
+    failed = {result.lesson for result in results if not result.passed}
+    for lesson in lessons:
+        if lesson.id in failed:
+            locations = todo_locations(root / lesson.name / "starter", lesson.id)
+            for result in results:
+                if result.lesson == lesson.id and not result.passed:
+                    result.where = where_to_look(lesson.id, locations.get(result.id, []))
 
 
 class _CombinedProgress:

@@ -24,6 +24,8 @@ def _details(result: CheckpointResult) -> Text:
         text.append(f"\n{result.reason or 'Перевірка не пройшла'}", style="red")
         if result.hint:
             text.append(f"\n💡 {result.hint}", style="yellow")
+        if result.where:
+            text.append(f"\n📍 {result.where}", style="yellow")
     return text
 
 
@@ -69,6 +71,8 @@ def _entry(result: CheckpointResult, prefix: str = "") -> dict[str, Any]:
     message = "" if result.passed else result.reason
     if not result.passed and result.hint:
         message += f"\nПідказка: {result.hint}"
+    if not result.passed and result.where:
+        message += f"\nДе: {result.where}"
     return {
         "name": f"{prefix}{result.id} {result.title}",
         "status": result.status,

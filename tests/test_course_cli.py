@@ -161,6 +161,7 @@ def test_results_and_progress_read_whole_at_80_columns(tmp_path: Path) -> None:
             "до кінця його життя; /auth/refresh з ним → 401 'Token has been revoked'.",
         ),
     ]
+    results[1].where = "TODO(04) у app/api/deps.py, app/api/v1/auth.py, app/core/cache.py"
     report = GradeReport(lesson=manifest.get("04"), results=results, regressions=[], errors=[])
     progress = {"lesson": "04", "scores": {"04": {"score": 0, "max_score": 12, "passed": False}}}
     progress["scores"]["04"]["checked_at"] = "2026-12-02T09:41:00+00:00"
@@ -173,7 +174,7 @@ def test_results_and_progress_read_whole_at_80_columns(tmp_path: Path) -> None:
     assert "…" not in output  # nothing cut off
     words = set(output.replace("│", " ").split())
     for result in results:
-        for text in (result.title, result.reason, result.hint):
+        for text in (result.title, result.reason, result.hint, result.where):
             assert set(text.split()) <= words, text  # each word whole, wrapped between words
     checked = datetime.fromisoformat("2026-12-02T09:41:00+00:00").astimezone()
     assert checked.strftime("%d.%m %H:%M") in output

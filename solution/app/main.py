@@ -24,8 +24,8 @@ BODY_LIMITS_BY_PATH = {
     # The multipart body may exceed the file limit by its headers and boundaries.
     "/api/v1/users/me/avatar": settings.MAX_AVATAR_BYTES + 64 * 1024,
     # --- todo
-    # TODO(02): запит на /api/v1/users/me/avatar більший за JSON-ліміт (1 МБ): дозвольте йому
-    #   MAX_AVATAR_BYTES + 64 КБ на заголовки multipart (checkpoints 02.1, 02.3).
+    # TODO(02) [чекпойнти 02.1, 02.3]: запит на /api/v1/users/me/avatar більший за JSON-ліміт (1
+    #   МБ): дозвольте йому MAX_AVATAR_BYTES + 64 КБ на заголовки multipart.
     # <<< lesson 02
 }
 
@@ -36,7 +36,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # >>> lesson 04
     await close_redis()
     # --- todo
-    # TODO(04): при зупинці закрийте клієнт Redis (close_redis з app.core.cache).
+    # TODO(04) [чекпойнт 04.7]: при зупинці закрийте клієнт Redis (close_redis з app.core.cache).
     # <<< lesson 04
     await engine.dispose()
 
@@ -54,7 +54,7 @@ def create_app() -> FastAPI:
     # >>> lesson 03
     app.state.limiter = limiter  # SlowAPI finds the limiter here
     # --- todo
-    # TODO(03): app.state.limiter = limiter (з app/core/rate_limit.py) — checkpoint 03.1.
+    # TODO(03) [чекпойнт 03.1]: app.state.limiter = limiter (з app/core/rate_limit.py).
     # <<< lesson 03
     register_error_handlers(app)
 
@@ -73,7 +73,7 @@ def create_app() -> FastAPI:
     # >>> lesson 00
     app.include_router(health.router)
     # --- todo
-    # TODO(00): підключіть router з app/api/health.py — GET /health (checkpoint 00.3).
+    # TODO(00) [чекпойнти 00.1, 00.3]: підключіть router з app/api/health.py — GET /health.
     # <<< lesson 00
     app.include_router(api_router)
     # >>> lesson 02
@@ -85,8 +85,8 @@ def create_app() -> FastAPI:
         media_app = SecurityHeadersMiddleware(files, hsts=False, extra=MEDIA_HEADERS)
         app.mount("/media", media_app, name="media")
     # --- todo
-    # TODO(02): без Cloudinary (settings.uses_cloudinary is False) аватари — локальні файли:
-    #   створіть теку MEDIA_DIR і змонтуйте її на /media через StaticFiles (checkpoint 02.1).
+    # TODO(02) [чекпойнт 02.1]: без Cloudinary (settings.uses_cloudinary is False) аватари —
+    #   локальні файли: створіть теку MEDIA_DIR і змонтуйте її на /media через StaticFiles.
     # <<< lesson 02
     return app
 

@@ -210,8 +210,9 @@ async def seed(
         finally:
             await close_redis()
         # --- todo
-        # TODO(04): після змін видаліть кеш днів народження демо-користувача за сьогодні
-        #   (invalidate + birthdays_cache_key), інакше GET /contacts/birthdays покаже старе.
+        # TODO(04) [чекпойнт 04.8]: після змін видаліть кеш днів народження демо-користувача за
+        #   сьогодні (invalidate + birthdays_cache_key), інакше GET /contacts/birthdays покаже
+        #   старе.
         # <<< lesson 04
         contacts = await _contacts_of(session, user)
         report = SeedReport(

@@ -55,7 +55,8 @@ async def get_current_user(
     # >>> lesson 04
     redis: RedisDep,
     # --- todo
-    # TODO(04): `redis: RedisDep` — чорний список перевіряється на кожному запиті (нижче).
+    # TODO(04) [чекпойнт 04.4]: `redis: RedisDep` — чорний список перевіряється на кожному запиті
+    #   (нижче).
     # <<< lesson 04
 ) -> User:
     unauthorized = HTTPException(
@@ -70,8 +71,8 @@ async def get_current_user(
     # >>> lesson 04
     await auth_service.check_access_token(redis, payload)  # logged out? a stolen session?
     # --- todo
-    # TODO(04): чорний список перевіряється на кожному запиті: access-токен після logout
-    #   більше не працює (auth_service.check_access_token, checkpoint 04.4).
+    # TODO(04) [чекпойнт 04.4]: чорний список перевіряється на кожному запиті: access-токен після
+    #   logout більше не працює (auth_service.check_access_token).
     # <<< lesson 04
     user = await get_user_by_email(session, payload.sub)
     if user is None:
@@ -94,9 +95,9 @@ async def require_verified(user: CurrentUser) -> User:
 
 VerifiedUser = Annotated[User, Depends(require_verified)]
 # --- todo
-# TODO(01): require_verified — залежність, що пропускає лише верифікованих (інакше 403
-#   "Email not verified"); VerifiedUser = Annotated[User, Depends(require_verified)]
-#   (checkpoint 01.5) замість рядка `VerifiedUser = CurrentUser` нижче.
+# TODO(01) [чекпойнт 01.5]: require_verified — залежність, що пропускає лише верифікованих (інакше
+#   403 "Email not verified"); VerifiedUser = Annotated[User, Depends(require_verified)] замість
+#   рядка `VerifiedUser = CurrentUser` нижче.
 # <<< lesson 01
 # >>> until 01
 #| # Module 12: every logged-in user may use the contacts; block 1 adds the email check.

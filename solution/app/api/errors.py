@@ -85,6 +85,6 @@ def register_error_handlers(app: FastAPI) -> None:
     # >>> lesson 03
     app.add_exception_handler(RateLimitExceeded, rate_limit_exceeded_handler)
     # --- todo
-    # TODO(03): зареєструйте rate_limit_exceeded_handler для RateLimitExceeded — 429 у форматі
-    #   {"detail": ...} з Retry-After (checkpoint 03.2).
+    # TODO(03) [чекпойнти 03.1, 03.2]: зареєструйте rate_limit_exceeded_handler для
+    #   RateLimitExceeded — 429 у форматі {"detail": ...} з Retry-After.
     # <<< lesson 03

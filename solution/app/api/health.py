@@ -22,7 +22,8 @@ async def health(
     # >>> lesson 04
     redis: RedisDep,
     # --- todo
-    # TODO(04): `redis: RedisDep` — і передайте його в check_health: /health звітує про Redis.
+    # TODO(04) [чекпойнт 04.6]: `redis: RedisDep` — і передайте його в check_health: /health звітує
+    #   про Redis.
     # <<< lesson 04
 ) -> dict[str, str]:
     report = await check_health(
@@ -39,7 +40,7 @@ async def health(
 
 
 # --- todo
-# TODO(00): GET /health → {"status": "ok", "database": "ok"} через check_health(session);
-#   якщо база недоступна — 503 і {"status": "error", "database": "unavailable"}
-#   (checkpoint 00.3). Статус відповіді змінюйте через параметр `response: Response`.
+# TODO(00) [чекпойнти 00.1, 00.3, 00.4]: GET /health → {"status": "ok", "database": "ok"} через
+#   check_health(session); якщо база недоступна — 503 і {"status": "error", "database":
+#   "unavailable"}. Статус відповіді змінюйте через параметр `response: Response`.
 # <<< lesson 00

@@ -11,6 +11,6 @@ async def read_upload(file: UploadFile) -> bytes:
     # >>> lesson 02
     return await file.read(settings.MAX_AVATAR_BYTES + 1)
     # --- todo
-    # TODO(02): прочитайте не більше MAX_AVATAR_BYTES + 1 байт (checkpoint 02.3).
+    # TODO(02) [чекпойнт 02.3]: прочитайте не більше MAX_AVATAR_BYTES + 1 байт.
     #|     raise NotImplementedError
     # <<< lesson 02

@@ -12,8 +12,8 @@ DEFAULT_SECRETS = {
     "JWT_REFRESH_SECRET": "dev-refresh-secret-change-me",
     "EMAIL_TOKEN_SECRET": "dev-email-secret-change-me",
     # --- todo
-    # TODO(01): значення за замовчуванням для JWT_REFRESH_SECRET і EMAIL_TOKEN_SECRET
-    #   (для розробки; checkpoint 01.2).
+    # TODO(01) [чекпойнт 01.2]: значення за замовчуванням для JWT_REFRESH_SECRET і
+    #   EMAIL_TOKEN_SECRET (для розробки).
     # <<< lesson 01
 }
 
@@ -35,8 +35,8 @@ def _weakness(value: str, seen: dict[str, str]) -> str | None:
 
 
 # --- todo
-# TODO(08): MIN_SECRET_BYTES = 32 і _weakness(value, seen) — причина, чому секрет слабкий
-#   (за замовчуванням, коротший за 32 байти, такий самий, як інший), або None (checkpoint 08.3).
+# TODO(08) [чекпойнт 08.3]: MIN_SECRET_BYTES = 32 і _weakness(value, seen) — причина, чому секрет
+#   слабкий (за замовчуванням, коротший за 32 байти, такий самий, як інший), або None.
 # <<< lesson 08
 class Settings(BaseSettings):
     # >>> until 00
@@ -45,8 +45,8 @@ class Settings(BaseSettings):
     # >>> lesson 00
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
     # --- todo
-    # TODO(00): налаштування мають читатися і зі змінних оточення, і з файлу `.env`
-    #   у поточній теці (checkpoint 00.2). Підказка: SettingsConfigDict(env_file=...).
+    # TODO(00) [чекпойнт 00.2]: налаштування мають читатися і зі змінних оточення, і з файлу `.env`
+    #   у поточній теці. Підказка: SettingsConfigDict(env_file=...).
     # <<< lesson 00
 
     APP_NAME: str = "Contacts API"
@@ -60,8 +60,8 @@ class Settings(BaseSettings):
     # `memory://` selects an in-process Redis (fakeredis); `redis://host:6379/0` a real one.
     REDIS_URL: str = "memory://"
     # --- todo
-    # TODO(03): REDIS_URL: str = "memory://" — де limiter (а з уроку 04 і кеш) тримає
-    #   лічильники; `memory://` — Redis у процесі, `redis://host:6379/0` — справжній.
+    # TODO(03) [чекпойнт 03.1]: REDIS_URL: str = "memory://" — де limiter (а з уроку 04 і кеш)
+    #   тримає лічильники; `memory://` — Redis у процесі, `redis://host:6379/0` — справжній.
     # <<< lesson 03
 
     JWT_SECRET_KEY: str = DEFAULT_SECRETS["JWT_SECRET_KEY"]
@@ -69,8 +69,8 @@ class Settings(BaseSettings):
     JWT_REFRESH_SECRET: str = DEFAULT_SECRETS["JWT_REFRESH_SECRET"]
     EMAIL_TOKEN_SECRET: str = DEFAULT_SECRETS["EMAIL_TOKEN_SECRET"]
     # --- todo
-    # TODO(01): три токени — три секрети: JWT_REFRESH_SECRET і EMAIL_TOKEN_SECRET
-    #   (з DEFAULT_SECRETS), а нижче EMAIL_TOKEN_EXPIRE_HOURS = 24 (checkpoint 01.2).
+    # TODO(01) [чекпойнт 01.2]: три токени — три секрети: JWT_REFRESH_SECRET і EMAIL_TOKEN_SECRET (з
+    #   DEFAULT_SECRETS), а нижче EMAIL_TOKEN_EXPIRE_HOURS = 24.
     # <<< lesson 01
     JWT_ALGORITHM: str = "HS256"
     JWT_ACCESS_TOKEN_EXPIRE_MINUTES: int = 30
@@ -111,16 +111,17 @@ class Settings(BaseSettings):
     RESEND_RATE_LIMIT: str = "3/minute"
 
     # --- todo
-    # TODO(03): RATE_LIMIT_ENABLED = True (тести вимикають limiter, checkpoint 03.5) і ліміти
-    #   REGISTER_RATE_LIMIT = "5/minute", LOGIN_RATE_LIMIT = "10/minute",
-    #   RESEND_RATE_LIMIT = "3/minute" (checkpoints 03.2, 03.3).
+    # TODO(03) [чекпойнти 03.1–03.3, 03.5]: RATE_LIMIT_ENABLED = True (тести вимикають limiter) і
+    #   ліміти REGISTER_RATE_LIMIT = "5/minute", LOGIN_RATE_LIMIT = "10/minute",
+    #   RESEND_RATE_LIMIT = "3/minute".
 
     # <<< lesson 03
     # >>> lesson 04
     BIRTHDAYS_CACHE_TTL_SECONDS: int = 3600
 
     # --- todo
-    # TODO(04): BIRTHDAYS_CACHE_TTL_SECONDS = 3600 — скільки живе кеш днів народження (04.2).
+    # TODO(04) [чекпойнт 04.2]: BIRTHDAYS_CACHE_TTL_SECONDS = 3600 — скільки живе кеш днів
+    #   народження.
 
     # <<< lesson 04
     @field_validator("ALLOWED_ORIGINS", mode="before")
@@ -152,7 +153,7 @@ class Settings(BaseSettings):
         return self
 
     # --- todo
-    # TODO(08): production-налаштування (checkpoints 08.3, 08.4):
+    # TODO(08) [чекпойнти 08.3, 08.4]: production-налаштування:
     #   1. валідатор DATABASE_URL: `postgres://…` (так дає Render) → `postgresql+asyncpg://…`;
     #   2. при ENVIRONMENT=production застосунок відмовляється стартувати зі слабким секретом
     #      (за замовчуванням з DEFAULT_SECRETS, коротшим за MIN_SECRET_BYTES байтів або

@@ -32,8 +32,8 @@ _SECRETS = {
     # <<< lesson homework
 }
 # --- todo
-# TODO(01): призначення токенів ACCESS = "access", REFRESH = "refresh", EMAIL_VERIFY =
-#   "email_verify" і _SECRETS — для кожного свій секрет із settings (checkpoint 01.2).
+# TODO(01) [чекпойнт 01.2]: призначення токенів ACCESS = "access", REFRESH = "refresh",
+#   EMAIL_VERIFY = "email_verify" і _SECRETS — для кожного свій секрет із settings.
 # <<< lesson 01
 
 _pwd_context = CryptContext(
@@ -59,7 +59,7 @@ class WrongTokenPurposeError(TokenError):
 
 
 # --- todo
-# TODO(01): WrongTokenPurposeError(TokenError) — токен іншого призначення (checkpoint 01.3).
+# TODO(01) [чекпойнт 01.3]: WrongTokenPurposeError(TokenError) — токен іншого призначення.
 # <<< lesson 01
 @dataclass(frozen=True)
 class TokenPayload:
@@ -69,7 +69,8 @@ class TokenPayload:
     # >>> lesson 04
     family: str | None = None  # the login session: every refresh of it carries the same id
     # --- todo
-    # TODO(04): family: str | None = None — id сесії (claim "fam"), спільний для всіх її токенів.
+    # TODO(04) [чекпойнт 04.4]: family: str | None = None — id сесії (claim "fam"), спільний для
+    #   всіх її токенів.
     # <<< lesson 04
     # >>> lesson homework
     version: int = 0  # the user's token_version when issued: a password change raises it
@@ -119,7 +120,7 @@ def _payload(claims: dict[str, Any]) -> TokenPayload:
         # >>> lesson 04
         family=claims.get("fam"),
         # --- todo
-        # TODO(04): family=claims.get("fam") — сесія, до якої належить токен.
+        # TODO(04) [чекпойнт 04.4]: family=claims.get("fam") — сесія, до якої належить токен.
         # <<< lesson 04
         # >>> lesson homework
         version=claims.get("ver", 0),
@@ -229,9 +230,9 @@ def decode_password_reset_token(token: str) -> TokenPayload:
 
 # <<< lesson homework
 # --- todo
-# TODO(01): три токени, три секрети, claim `purpose` (checkpoints 01.2, 01.3):
-#   create_token(subject, purpose, expires_delta) кладе "purpose" у claims і підписує секретом
-#   цього призначення (JWT_SECRET_KEY / JWT_REFRESH_SECRET / EMAIL_TOKEN_SECRET);
-#   decode_token(token, purpose) кидає WrongTokenPurposeError, якщо purpose не той;
-#   create_email_token(email) живе EMAIL_TOKEN_EXPIRE_HOURS годин; decode_email_token(token).
+# TODO(01) [чекпойнти 01.2, 01.3, 01.7]: три токени, три секрети, claim `purpose`:
+#   create_token(subject, purpose, expires_delta) кладе "purpose" у claims і підписує секретом цього
+#   призначення (JWT_SECRET_KEY / JWT_REFRESH_SECRET / EMAIL_TOKEN_SECRET); decode_token(token,
+#   purpose) кидає WrongTokenPurposeError, якщо purpose не той; create_email_token(email) живе
+#   EMAIL_TOKEN_EXPIRE_HOURS годин; decode_email_token(token).
 # <<< lesson 01

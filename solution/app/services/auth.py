@@ -57,8 +57,9 @@ def issue_token_pair(user: User, family: str | None = None) -> TokenPair:
 
 
 # --- todo
-# TODO(04): issue_token_pair(user, family=None): обидва токени з claim "fam" (новий uuid для
-#   логіну, той самий для refresh) — повторне використання refresh-токена завершує всю сесію.
+# TODO(04) [чекпойнт 04.4]: issue_token_pair(user, family=None): обидва токени з claim "fam" (новий
+#   uuid для логіну, той самий для refresh) — повторне використання refresh-токена завершує всю
+#   сесію.
 # <<< lesson 04
 # >>> until 04
 #| def issue_token_pair(user: User) -> TokenPair:
@@ -90,9 +91,9 @@ async def verify_email(session: AsyncSession, token: str) -> User:
 
 
 # --- todo
-# TODO(01): verify_email(session, token) — checkpoint 01.3:
-#   decode_email_token(token) перевіряє exp + purpose; WrongTokenPurposeError → 400
-#   "Wrong token purpose", прострочений або зіпсований токен → 400; далі mark_verified.
+# TODO(01) [чекпойнт 01.3]: verify_email(session, token): decode_email_token(token) перевіряє exp +
+#   purpose; WrongTokenPurposeError → 400 "Wrong token purpose", прострочений або зіпсований токен →
+#   400; далі mark_verified.
 # <<< lesson 01
 # >>> lesson 04
 async def _revoke(redis: Redis, payload: TokenPayload) -> None:
@@ -189,10 +190,10 @@ async def logout(redis: Redis, user: User, refresh_token: str, access_token: str
 
 
 # --- todo
-# TODO(04): чорний список refresh-токенів у Redis (checkpoints 04.4, 04.5):
-#   logout(redis, user, refresh_token) кладе jti токена в blacklist до кінця його життя;
-#   refresh_tokens(session, redis, token) відповідає 401 "Token has been revoked"
-#   для токена з чорного списку. Хелпери — у app/core/cache.py.
+# TODO(04) [чекпойнт 04.4]: чорний список refresh-токенів у Redis: logout(redis, user,
+#   refresh_token) кладе jti токена в blacklist до кінця його життя; refresh_tokens(session, redis,
+#   token) відповідає 401 "Token has been revoked" для токена з чорного списку. Хелпери — у
+#   app/core/cache.py.
 # <<< lesson 04
 # >>> until 04
 #| async def refresh_tokens(session: AsyncSession, refresh_token: str) -> TokenPair:

@@ -71,10 +71,10 @@ def _reencode(data: bytes, mime_type: str) -> bytes:
 
 
 # --- todo
-# TODO(02): _validate_mime(data) → MIME-тип за magic bytes з ALLOWED_MIME_MAGIC, інакше
-#   InvalidImageError(INVALID_IMAGE) — 422. Увага: RIFF — це ще й WAV та AVI; WebP лише
-#   тоді, коли байти 8–12 = b"WEBP" (checkpoint 02.2). _reencode(data, mime_type): Pillow
-#   декодує всі пікселі й зберігає новий файл — «GIF-заголовок + <script>» не пройде.
+# TODO(02) [чекпойнти 02.1, 02.2]: _validate_mime(data) → MIME-тип за magic bytes з
+#   ALLOWED_MIME_MAGIC, інакше InvalidImageError(INVALID_IMAGE) — 422. Увага: RIFF — це ще й WAV та
+#   AVI; WebP лише тоді, коли байти 8–12 = b"WEBP". _reencode(data, mime_type): Pillow декодує всі
+#   пікселі й зберігає новий файл — «GIF-заголовок + <script>» не пройде.
 # <<< lesson 02
 class AvatarStorage(Protocol):
     async def save(self, user_id: int, data: bytes, mime_type: str) -> str:
@@ -109,9 +109,9 @@ class CloudinaryAvatarStorage:
             version=result.get("version"),
         )
         # --- todo
-        # TODO(02): завантажте байти через cloudinary.uploader.upload(data, public_id=...,
-        #   overwrite=True) поза event loop (run_in_threadpool); помилка SDK →
-        #   ServiceUnavailableError (503); поверніть URL 200×200 crop="fill" (checkpoint 02.5).
+        # TODO(02) [чекпойнт 02.5]: завантажте байти через cloudinary.uploader.upload(data,
+        #   public_id=..., overwrite=True) поза event loop (run_in_threadpool); помилка SDK →
+        #   ServiceUnavailableError (503); поверніть URL 200×200 crop="fill".
         #|         raise NotImplementedError
         # <<< lesson 02
 
@@ -148,6 +148,6 @@ async def upload_avatar(storage: AvatarStorage, user_id: int, data: bytes) -> st
 
 
 # --- todo
-# TODO(02): upload_avatar(storage, user_id, data): більше MAX_AVATAR_BYTES → PayloadTooLargeError
-#   (413); перевірка MIME; storage.save(...) → URL (checkpoints 02.1, 02.3).
+# TODO(02) [чекпойнти 02.1, 02.3]: upload_avatar(storage, user_id, data): більше MAX_AVATAR_BYTES →
+#   PayloadTooLargeError (413); перевірка MIME; storage.save(...) → URL.
 # <<< lesson 02

@@ -28,8 +28,8 @@ def birthdays_cache_key(user_id: int, today: date) -> str:
 
 
 # --- todo
-# TODO(04): ключ кешу `birthdays:{user_id}:{дата}` (checkpoint 04.2) — дата в ключі,
-#   щоб учорашній список ніколи не повернувся.
+# TODO(04) [чекпойнти 04.2, 04.8]: ключ кешу `birthdays:{user_id}:{дата}` — дата в ключі, щоб
+#   учорашній список ніколи не повернувся.
 # <<< lesson 04
 async def list_contacts(
     session: AsyncSession, owner: User, skip: int, limit: int, query: str | None = None
@@ -84,8 +84,8 @@ async def create_contact(
     # >>> lesson 04
     await invalidate(redis, birthdays_cache_key(owner.id, today))
     # --- todo
-    # TODO(04): новий контакт змінює дні народження — видаліть кеш цього користувача
-    #   за сьогодні (checkpoint 04.3).
+    # TODO(04) [чекпойнт 04.3]: новий контакт змінює дні народження — видаліть кеш цього користувача
+    #   за сьогодні.
     # <<< lesson 04
     return contact
 
@@ -107,7 +107,7 @@ async def update_contact(
     # >>> lesson 04
     await invalidate(redis, birthdays_cache_key(owner.id, today))
     # --- todo
-    # TODO(04): і тут — інвалідація кешу днів народження (checkpoint 04.3).
+    # TODO(04) [чекпойнт 04.3]: і тут — інвалідація кешу днів народження.
     # <<< lesson 04
     return contact
 
@@ -199,8 +199,8 @@ async def upcoming_birthdays_cached(
 
 
 # --- todo
-# TODO(04): дні народження на найближчі `days` днів (checkpoints 04.1, 04.2):
-#   next_birthday(birthday, today) — 29 лютого в невисокосний рік → 28 лютого, минулі дати
-#   цього року → наступний рік; upcoming_birthdays(session, owner, today, days) — найближчі
-#   спершу, з days_until; upcoming_birthdays_cached — cache-aside через get_or_set_cache.
+# TODO(04) [чекпойнти 04.1, 04.2]: дні народження на найближчі `days` днів: next_birthday(birthday,
+#   today) — 29 лютого в невисокосний рік → 28 лютого, минулі дати цього року → наступний рік;
+#   upcoming_birthdays(session, owner, today, days) — найближчі спершу, з days_until;
+#   upcoming_birthdays_cached — cache-aside через get_or_set_cache.
 # <<< lesson 04

@@ -16,8 +16,8 @@ CHECK_TIMEOUT_SECONDS = 2.0
 # >>> lesson 04
 PROBE_ERRORS = (SQLAlchemyError, RedisError, OSError, TimeoutError)
 # --- todo
-# TODO(04): /health перевіряє і Redis: RedisError — теж відповідь "unavailable", а не 500
-#   (додайте до PROBE_ERRORS), а check_health нижче пінгує Redis.
+# TODO(04) [чекпойнт 04.6]: /health перевіряє і Redis: RedisError — теж відповідь "unavailable", а
+#   не 500 (додайте до PROBE_ERRORS), а check_health нижче пінгує Redis.
 # <<< lesson 04
 # >>> until 04
 #| PROBE_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
@@ -40,9 +40,9 @@ async def check_health(
     # >>> lesson 04
     redis: Redis,
     # --- todo
-    # TODO(04): параметр `redis: Redis` і пункт "redis": await _probe("redis", redis.ping());
-    #   Redis лежить — {"status": "degraded", ...}: API ще працює (кеш і ліміти мають запасний
-    #   шлях), тож /health відповідає 200, а 503 — лише без бази.
+    # TODO(04) [чекпойнт 04.6]: параметр `redis: Redis` і пункт "redis": await _probe("redis",
+    #   redis.ping()); Redis лежить — {"status": "degraded", ...}: API ще працює (кеш і ліміти мають
+    #   запасний шлях), тож /health відповідає 200, а 503 — лише без бази.
     # <<< lesson 04
 ) -> dict[str, str]:
     report = {
@@ -62,7 +62,7 @@ async def check_health(
 
 
 # --- todo
-# TODO(00): check_health(session) виконує `SELECT 1` з тайм-аутом CHECK_TIMEOUT_SECONDS
-#   і повертає {"status": "ok"|"error", "database": "ok"|"unavailable"}; помилка бази —
-#   це відповідь, а не 500 (checkpoint 00.3).
+# TODO(00) [чекпойнти 00.3, 00.4]: check_health(session) виконує `SELECT 1` з тайм-аутом
+#   CHECK_TIMEOUT_SECONDS і повертає {"status": "ok"|"error", "database": "ok"|"unavailable"};
+#   помилка бази — це відповідь, а не 500.
 # <<< lesson 00

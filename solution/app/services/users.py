@@ -52,8 +52,8 @@ async def mark_verified(session: AsyncSession, email: str) -> User:
 
 
 # --- todo
-# TODO(01): mark_verified(session, email) позначає користувача верифікованим; вдруге — нічого
-#   не змінює; невідомий email → NotFoundError (checkpoint 01.3).
+# TODO(01) [чекпойнт 01.3]: mark_verified(session, email) позначає користувача верифікованим;
+#   вдруге — нічого не змінює; невідомий email → NotFoundError.
 # <<< lesson 01
 async def authenticate(session: AsyncSession, email: str, password: str) -> User:
     if len(password.encode()) > MAX_PASSWORD_BYTES:  # no account has one; passlib would raise
@@ -69,8 +69,8 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> User
         # 403, not 401: we know who this is, they may not log in yet.
         raise PermissionDeniedError("Email not verified")
     # --- todo
-    # TODO(01): невірифікований користувач не входить: 403 "Email not verified" (не 401!)
-    #   — checkpoint 01.4. Підказка: PermissionDeniedError з app.services.errors.
+    # TODO(01) [чекпойнт 01.4]: неверифікований користувач не входить: 403 "Email not verified"
+    #   (не 401!). Підказка: PermissionDeniedError з app.services.errors.
     # <<< lesson 01
     return user
 
@@ -89,7 +89,7 @@ async def set_avatar_url(session: AsyncSession, user: User, url: str) -> User:
 
 
 # --- todo
-# TODO(02): set_avatar_url(session, user, url) зберігає user.avatar_url (checkpoint 02.1).
+# TODO(02) [чекпойнт 02.1]: set_avatar_url(session, user, url) зберігає user.avatar_url.
 # <<< lesson 02
 # >>> lesson homework
 async def set_password(session: AsyncSession, user: User, password: str) -> User:

@@ -173,8 +173,9 @@ async def test_100_concurrent_creations_by_4_users_each_land_with_their_owner(
 
 
 # --- todo
-# TODO(06): тести ізоляції користувачів (двоє: fixture `test_user` і make_user("bob@…")):
-#   - чужий контакт на GET/PUT/DELETE → 404, як неіснуючий id, ніколи 403 (checkpoint 06.2);
+# TODO(06) [чекпойнт 06.2]: тести ізоляції користувачів (двоє: fixture `test_user` і
+#   make_user("bob@…")):
+#   - чужий контакт на GET/PUT/DELETE → 404, як неіснуючий id, ніколи 403 (чекпойнт 06.2);
 #   - після чужих PUT/DELETE контакт не змінився;
 #   - список, пошук і дні народження не показують чужих контактів.
 # <<< lesson 06

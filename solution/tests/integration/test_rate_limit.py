@@ -247,13 +247,14 @@ async def test_on_render_a_spoofed_forwarded_for_buys_no_fresh_counter(
 
 
 # --- todo
-# TODO(08): тест (чекпойнт 08.9): застосунок за ProxyHeadersMiddleware з FORWARDED_ALLOW_IPS
-#   з render.yaml (корінь проєкту — Path(__file__).resolve().parents[2], читати — yaml);
-#   підроблений лівий X-Forwarded-For не дає нового лічильника — 6-та реєстрація → 429.
+# TODO(08) [чекпойнт 08.9]: тест: застосунок за ProxyHeadersMiddleware з
+#   FORWARDED_ALLOW_IPS з render.yaml (корінь проєкту — Path(__file__).resolve().parents[2],
+#   читати — yaml); підроблений лівий X-Forwarded-For не дає нового лічильника —
+#   6-та реєстрація → 429.
 # <<< lesson 08
 # --- todo
-# TODO(06): інтеграційні тести rate limiting (fixture `limiter_on` вмикає SlowAPI зі свіжими
-#   лічильниками; `client` його вимикає):
+# TODO(06) [чекпойнт 06.6]: інтеграційні тести rate limiting (fixture `limiter_on` вмикає SlowAPI зі
+#   свіжими лічильниками; `client` його вимикає):
 #   - 6-та реєстрація з однієї IP за хвилину → 429 з заголовком Retry-After;
 #   - 11-й логін → 429 навіть з правильним паролем;
 #   - лічильники окремі для кожного маршруту і кожної IP (ASGITransport(client=(host, port))).

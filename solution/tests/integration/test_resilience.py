@@ -433,7 +433,7 @@ async def test_cors_header_on_a_simple_request_only_for_allowed_origins(
 
 
 # --- todo
-# TODO(06): тести відмов і заголовків:
+# TODO(06) [чекпойнт 06.13]: тести відмов і заголовків:
 #   - Redis недоступний (app.dependency_overrides[get_redis] → «мертвий» клієнт): дні народження
 #     з бази, запис контактів працює, /health → 200 "degraded" з назвою redis, чорний список
 #     → 503;

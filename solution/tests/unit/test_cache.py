@@ -194,8 +194,8 @@ async def test_get_redis_returns_one_client_until_closed(monkeypatch: pytest.Mon
 
 
 # --- todo
-# TODO(05): unit-тести app/core/cache.py на fixture `redis` (fakeredis з tests/conftest.py),
-#   checkpoint 05.1:
+# TODO(05) [чекпойнти 05.1, 05.2]: unit-тести app/core/cache.py на fixture `redis` (fakeredis з
+#   tests/conftest.py):
 #   - cache-aside get_or_set_cache: промах викликає loader один раз і зберігає з TTL,
 #     влучання loader не викликає (AsyncMock(return_value=...) + assert_not_awaited);
 #   - invalidate видаляє ключ; Redis недоступний (FakeServer.connected = False) → дані

@@ -65,7 +65,7 @@ def test_database_url_uses_the_async_driver(given: str, expected: str) -> None:
 
 
 # --- todo
-# TODO(08): тести production-налаштувань app/core/config.py (checkpoints 08.3, 08.4):
+# TODO(08) [чекпойнт 08.8]: тести production-налаштувань app/core/config.py:
 #   - ENVIRONMENT=production з будь-яким секретом з DEFAULT_SECRETS, коротшим за 32 байти
 #     або однаковим з іншим → ValidationError, що називає змінну; зі справжніми секретами
 #     застосунок стартує;
@@ -117,7 +117,7 @@ def test_explicit_mail_starttls_wins() -> None:
 
 
 # --- todo
-# TODO(05): unit-тести налаштувань app/core/config.py (checkpoint 05.1);
+# TODO(05) [чекпойнти 05.1, 05.8]: unit-тести налаштувань app/core/config.py;
 #   Settings(_env_file=None, ...) не читає .env розробника:
 #   - ALLOWED_ORIGINS зі змінної оточення через кому: пробіли й порожні елементи відкидаються;
 #   - пошта: без MAIL_USERNAME — без логіна і без STARTTLS (MailHog), з ним — з обома;

@@ -47,7 +47,7 @@ def create_app() -> FastAPI:
         allow_headers=["*"],
     )
 
-    # TODO(00): підключіть router з app/api/health.py — GET /health (checkpoint 00.3).
+    # TODO(00) [чекпойнти 00.1, 00.3]: підключіть router з app/api/health.py — GET /health.
     app.include_router(api_router)
     return app
 

@@ -16,8 +16,8 @@ from app.core.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddlewa
 # JSON bodies are small; uploads get their own, larger limit.
 MAX_JSON_BODY_BYTES = 1024 * 1024
 BODY_LIMITS_BY_PATH = {
-    # TODO(02): запит на /api/v1/users/me/avatar більший за JSON-ліміт (1 МБ): дозвольте йому
-    #   MAX_AVATAR_BYTES + 64 КБ на заголовки multipart (checkpoints 02.1, 02.3).
+    # TODO(02) [чекпойнти 02.1, 02.3]: запит на /api/v1/users/me/avatar більший за JSON-ліміт (1
+    #   МБ): дозвольте йому MAX_AVATAR_BYTES + 64 КБ на заголовки multipart.
 }
 
 
@@ -53,8 +53,8 @@ def create_app() -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(api_router)
-    # TODO(02): без Cloudinary (settings.uses_cloudinary is False) аватари — локальні файли:
-    #   створіть теку MEDIA_DIR і змонтуйте її на /media через StaticFiles (checkpoint 02.1).
+    # TODO(02) [чекпойнт 02.1]: без Cloudinary (settings.uses_cloudinary is False) аватари —
+    #   локальні файли: створіть теку MEDIA_DIR і змонтуйте її на /media через StaticFiles.
     return app
 
 

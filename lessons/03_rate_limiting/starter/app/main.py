@@ -39,7 +39,7 @@ def create_app() -> FastAPI:
         redoc_url="/redoc" if settings.DOCS_ENABLED else None,
         openapi_url="/openapi.json" if settings.DOCS_ENABLED else None,
     )
-    # TODO(03): app.state.limiter = limiter (з app/core/rate_limit.py) — checkpoint 03.1.
+    # TODO(03) [чекпойнт 03.1]: app.state.limiter = limiter (з app/core/rate_limit.py).
     register_error_handlers(app)
 
     app.add_middleware(

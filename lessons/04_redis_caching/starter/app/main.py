@@ -27,7 +27,7 @@ BODY_LIMITS_BY_PATH = {
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
-    # TODO(04): при зупинці закрийте клієнт Redis (close_redis з app.core.cache).
+    # TODO(04) [чекпойнт 04.7]: при зупинці закрийте клієнт Redis (close_redis з app.core.cache).
     await engine.dispose()
 
 

@@ -198,8 +198,9 @@ async def seed(
                 moved += 1
         await session.commit()
 
-        # TODO(04): після змін видаліть кеш днів народження демо-користувача за сьогодні
-        #   (invalidate + birthdays_cache_key), інакше GET /contacts/birthdays покаже старе.
+        # TODO(04) [чекпойнт 04.8]: після змін видаліть кеш днів народження демо-користувача за
+        #   сьогодні (invalidate + birthdays_cache_key), інакше GET /contacts/birthdays покаже
+        #   старе.
         contacts = await _contacts_of(session, user)
         report = SeedReport(
             user_created=created,

@@ -48,8 +48,8 @@ PasswordForm = Annotated[OAuth2PasswordRequestForm, Depends()]
 # >>> lesson 03
 @limiter.limit(settings.REGISTER_RATE_LIMIT)  # 5 registrations per IP per minute
 # --- todo
-# TODO(03): не більше REGISTER_RATE_LIMIT ("5/minute") реєстрацій з однієї IP — 6-та → 429
-#   з Retry-After (checkpoint 03.2). SlowAPI потрібні параметри `request` і `response`.
+# TODO(03) [чекпойнти 03.2, 03.4]: не більше REGISTER_RATE_LIMIT ("5/minute") реєстрацій з однієї
+#   IP — 6-та → 429 з Retry-After. SlowAPI потрібні параметри `request` і `response`.
 # <<< lesson 03
 async def register(
     body: UserCreate,
@@ -69,8 +69,8 @@ async def register(
     # Sent after the response: registration does not wait for (or fail on) the SMTP server.
     background.add_task(send_verification_email, mailer, user.email, user.full_name, token)
     # --- todo
-    # TODO(01): після створення користувача — create_email_token(email) і лист із посиланням
-    #   через send_verification_email у BackgroundTasks; токени НЕ повертаємо (checkpoint 01.1).
+    # TODO(01) [чекпойнти 01.1, 01.8]: після створення користувача — create_email_token(email) і
+    #   лист із посиланням через send_verification_email у BackgroundTasks; токени НЕ повертаємо.
     # <<< lesson 01
     return user
 
@@ -90,8 +90,8 @@ async def verify_email(token: str, session: SessionDep):
 # >>> lesson 03
 @limiter.limit(settings.RESEND_RATE_LIMIT)
 # --- todo
-# TODO(03): і тут ліміт — RESEND_RATE_LIMIT ("3/minute") з параметрами `request` і `response`:
-#   повторні листи теж не можна слати без кінця.
+# TODO(03) [чекпойнт 03.2]: і тут ліміт — RESEND_RATE_LIMIT ("3/minute") з параметрами `request` і
+#   `response`: повторні листи теж не можна слати без кінця.
 # <<< lesson 03
 async def resend_verification(
     body: EmailRequest,
@@ -112,8 +112,8 @@ async def resend_verification(
 
 
 # --- todo
-# TODO(01): GET /verify/{token} → auth_service.verify_email (checkpoint 01.3) і
-#   POST /resend-verification {email} → 202 завжди, лист лише неверифікованому (checkpoint 01.6).
+# TODO(01) [чекпойнти 01.3, 01.6]: GET /verify/{token} → auth_service.verify_email і POST
+#   /resend-verification {email} → 202 завжди, лист лише неверифікованому.
 # <<< lesson 01
 @router.post(
     "/login",
@@ -124,7 +124,7 @@ async def resend_verification(
 # >>> lesson 03
 @limiter.limit(settings.LOGIN_RATE_LIMIT)  # a little more lenient than registration
 # --- todo
-# TODO(03): LOGIN_RATE_LIMIT ("10/minute") на /login (checkpoint 03.3).
+# TODO(03) [чекпойнт 03.3]: LOGIN_RATE_LIMIT ("10/minute") на /login.
 # <<< lesson 03
 async def login(
     form: PasswordForm,
@@ -157,8 +157,8 @@ async def logout(body: RefreshRequest, user: CurrentUser, token: TokenDep, redis
 
 
 # --- todo
-# TODO(04): POST /logout {refresh_token} (з access-токеном) → 204 і токен у blacklist;
-#   /refresh перевіряє blacklist через redis (checkpoints 04.4, 04.5).
+# TODO(04) [чекпойнт 04.4]: POST /logout {refresh_token} (з access-токеном) → 204 і токен у
+#   blacklist; /refresh перевіряє blacklist через redis.
 # <<< lesson 04
 # >>> until 04
 #| @router.post("/refresh", response_model=TokenPair, dependencies=[NoStore])

@@ -42,8 +42,8 @@ async def create_contact(
 ):
     return await contact_service.create_contact(session, user, body, redis, today)
     # --- todo
-    # TODO(04): передайте в create_contact ще `redis: RedisDep` і `today: TodayDep` — новий
-    #   контакт інвалідовує кеш днів народження (checkpoint 04.3).
+    # TODO(04) [чекпойнт 04.3]: передайте в create_contact ще `redis: RedisDep` і
+    #   `today: TodayDep` — новий контакт інвалідовує кеш днів народження.
     # <<< lesson 04
     # >>> until 04
     #| ):
@@ -78,7 +78,7 @@ async def upcoming_birthdays(
 
 
 # --- todo
-# TODO(04): GET /contacts/birthdays?days=7 → upcoming_birthdays_cached (checkpoint 04.1).
+# TODO(04) [чекпойнт 04.1]: GET /contacts/birthdays?days=7 → upcoming_birthdays_cached.
 # <<< lesson 04
 # {contact_id:int}: /birthdays never matches these routes, so PUT /birthdays is a 405.
 @router.get("/{contact_id:int}", response_model=ContactRead, responses=errors(404))
@@ -100,7 +100,7 @@ async def update_contact(
 ):
     return await contact_service.update_contact(session, user, contact_id, body, redis, today)
     # --- todo
-    # TODO(04): і сюди `redis: RedisDep`, `today: TodayDep` для update_contact (checkpoint 04.3).
+    # TODO(04) [чекпойнт 04.3]: і сюди `redis: RedisDep`, `today: TodayDep` для update_contact.
     # <<< lesson 04
     # >>> until 04
     #| ):

@@ -45,7 +45,7 @@ async def upload_my_avatar(
 
 
 # --- todo
-# TODO(02): POST /users/me/avatar (multipart, поле `file`) лише для верифікованих:
-#   байти файлу → upload_avatar(storage, user.id, contents) → set_avatar_url → UserRead
-#   (checkpoints 02.1–02.4). Не довіряйте розміру: читайте не більше MAX_AVATAR_BYTES + 1.
+# TODO(02) [чекпойнти 02.1–02.4]: POST /users/me/avatar (multipart, поле `file`) лише для
+#   верифікованих: байти файлу → upload_avatar(storage, user.id, contents) → set_avatar_url →
+#   UserRead. Не довіряйте розміру: читайте не більше MAX_AVATAR_BYTES + 1.
 # <<< lesson 02

@@ -13,8 +13,8 @@ DEFAULT_SECRETS = {
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
-    # TODO(00): налаштування мають читатися і зі змінних оточення, і з файлу `.env`
-    #   у поточній теці (checkpoint 00.2). Підказка: SettingsConfigDict(env_file=...).
+    # TODO(00) [чекпойнт 00.2]: налаштування мають читатися і зі змінних оточення, і з файлу `.env`
+    #   у поточній теці. Підказка: SettingsConfigDict(env_file=...).
 
     APP_NAME: str = "Contacts API"
     ENVIRONMENT: Literal["development", "test", "production"] = "development"

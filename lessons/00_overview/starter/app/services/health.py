@@ -9,6 +9,6 @@ CHECK_TIMEOUT_SECONDS = 2.0
 PROBE_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
 
 
-# TODO(00): check_health(session) виконує `SELECT 1` з тайм-аутом CHECK_TIMEOUT_SECONDS
-#   і повертає {"status": "ok"|"error", "database": "ok"|"unavailable"}; помилка бази —
-#   це відповідь, а не 500 (checkpoint 00.3).
+# TODO(00) [чекпойнти 00.3, 00.4]: check_health(session) виконує `SELECT 1` з тайм-аутом
+#   CHECK_TIMEOUT_SECONDS і повертає {"status": "ok"|"error", "database": "ok"|"unavailable"};
+#   помилка бази — це відповідь, а не 500.

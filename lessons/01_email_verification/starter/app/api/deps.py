@@ -50,8 +50,8 @@ async def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-# TODO(01): require_verified — залежність, що пропускає лише верифікованих (інакше 403
-#   "Email not verified"); VerifiedUser = Annotated[User, Depends(require_verified)]
-#   (checkpoint 01.5) замість рядка `VerifiedUser = CurrentUser` нижче.
+# TODO(01) [чекпойнт 01.5]: require_verified — залежність, що пропускає лише верифікованих (інакше
+#   403 "Email not verified"); VerifiedUser = Annotated[User, Depends(require_verified)] замість
+#   рядка `VerifiedUser = CurrentUser` нижче.
 # Module 12: every logged-in user may use the contacts; block 1 adds the email check.
 VerifiedUser = CurrentUser

@@ -8,8 +8,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 # Development defaults. Production refuses to start while any of these is still in use.
 DEFAULT_SECRETS = {
     "JWT_SECRET_KEY": "dev-access-secret-change-me",
-    # TODO(01): значення за замовчуванням для JWT_REFRESH_SECRET і EMAIL_TOKEN_SECRET
-    #   (для розробки; checkpoint 01.2).
+    # TODO(01) [чекпойнт 01.2]: значення за замовчуванням для JWT_REFRESH_SECRET і
+    #   EMAIL_TOKEN_SECRET (для розробки).
 }
 
 
@@ -25,8 +25,8 @@ class Settings(BaseSettings):
     DATABASE_URL: str = "sqlite+aiosqlite:///./contacts.db"
 
     JWT_SECRET_KEY: str = DEFAULT_SECRETS["JWT_SECRET_KEY"]
-    # TODO(01): три токени — три секрети: JWT_REFRESH_SECRET і EMAIL_TOKEN_SECRET
-    #   (з DEFAULT_SECRETS), а нижче EMAIL_TOKEN_EXPIRE_HOURS = 24 (checkpoint 01.2).
+    # TODO(01) [чекпойнт 01.2]: три токени — три секрети: JWT_REFRESH_SECRET і EMAIL_TOKEN_SECRET (з
+    #   DEFAULT_SECRETS), а нижче EMAIL_TOKEN_EXPIRE_HOURS = 24.
     JWT_ALGORITHM: str = "HS256"
     JWT_ACCESS_TOKEN_EXPIRE_MINUTES: int = 30
     JWT_REFRESH_TOKEN_EXPIRE_DAYS: int = 7

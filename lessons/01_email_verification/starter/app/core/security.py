@@ -13,8 +13,8 @@ from passlib.context import CryptContext
 
 from app.core.config import settings
 
-# TODO(01): призначення токенів ACCESS = "access", REFRESH = "refresh", EMAIL_VERIFY =
-#   "email_verify" і _SECRETS — для кожного свій секрет із settings (checkpoint 01.2).
+# TODO(01) [чекпойнт 01.2]: призначення токенів ACCESS = "access", REFRESH = "refresh",
+#   EMAIL_VERIFY = "email_verify" і _SECRETS — для кожного свій секрет із settings.
 
 _pwd_context = CryptContext(
     schemes=["bcrypt"], deprecated="auto", bcrypt__rounds=settings.BCRYPT_ROUNDS
@@ -33,7 +33,7 @@ class TokenExpiredError(TokenError):
     pass
 
 
-# TODO(01): WrongTokenPurposeError(TokenError) — токен іншого призначення (checkpoint 01.3).
+# TODO(01) [чекпойнт 01.3]: WrongTokenPurposeError(TokenError) — токен іншого призначення.
 @dataclass(frozen=True)
 class TokenPayload:
     sub: str
@@ -113,8 +113,8 @@ def decode_refresh_token(token: str) -> TokenPayload:
     return _decode(token)
 
 
-# TODO(01): три токени, три секрети, claim `purpose` (checkpoints 01.2, 01.3):
-#   create_token(subject, purpose, expires_delta) кладе "purpose" у claims і підписує секретом
-#   цього призначення (JWT_SECRET_KEY / JWT_REFRESH_SECRET / EMAIL_TOKEN_SECRET);
-#   decode_token(token, purpose) кидає WrongTokenPurposeError, якщо purpose не той;
-#   create_email_token(email) живе EMAIL_TOKEN_EXPIRE_HOURS годин; decode_email_token(token).
+# TODO(01) [чекпойнти 01.2, 01.3, 01.7]: три токени, три секрети, claim `purpose`:
+#   create_token(subject, purpose, expires_delta) кладе "purpose" у claims і підписує секретом цього
+#   призначення (JWT_SECRET_KEY / JWT_REFRESH_SECRET / EMAIL_TOKEN_SECRET); decode_token(token,
+#   purpose) кидає WrongTokenPurposeError, якщо purpose не той; create_email_token(email) живе
+#   EMAIL_TOKEN_EXPIRE_HOURS годин; decode_email_token(token).

@@ -23,9 +23,9 @@ def issue_token_pair(user: User) -> TokenPair:
     )
 
 
-# TODO(01): verify_email(session, token) — checkpoint 01.3:
-#   decode_email_token(token) перевіряє exp + purpose; WrongTokenPurposeError → 400
-#   "Wrong token purpose", прострочений або зіпсований токен → 400; далі mark_verified.
+# TODO(01) [чекпойнт 01.3]: verify_email(session, token): decode_email_token(token) перевіряє exp +
+#   purpose; WrongTokenPurposeError → 400 "Wrong token purpose", прострочений або зіпсований токен →
+#   400; далі mark_verified.
 async def refresh_tokens(session: AsyncSession, refresh_token: str) -> TokenPair:
     try:
         payload = decode_refresh_token(refresh_token)

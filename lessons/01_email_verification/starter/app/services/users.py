@@ -38,8 +38,8 @@ async def create_user(session: AsyncSession, data: UserCreate) -> User:
     return user
 
 
-# TODO(01): mark_verified(session, email) позначає користувача верифікованим; вдруге — нічого
-#   не змінює; невідомий email → NotFoundError (checkpoint 01.3).
+# TODO(01) [чекпойнт 01.3]: mark_verified(session, email) позначає користувача верифікованим;
+#   вдруге — нічого не змінює; невідомий email → NotFoundError.
 async def authenticate(session: AsyncSession, email: str, password: str) -> User:
     if len(password.encode()) > MAX_PASSWORD_BYTES:  # no account has one; passlib would raise
         raise InvalidCredentialsError("Incorrect email or password")
@@ -49,8 +49,8 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> User
         raise InvalidCredentialsError("Incorrect email or password")
     if not await verify_password(password, user.hashed_password):
         raise InvalidCredentialsError("Incorrect email or password")
-    # TODO(01): невірифікований користувач не входить: 403 "Email not verified" (не 401!)
-    #   — checkpoint 01.4. Підказка: PermissionDeniedError з app.services.errors.
+    # TODO(01) [чекпойнт 01.4]: неверифікований користувач не входить: 403 "Email not verified"
+    #   (не 401!). Підказка: PermissionDeniedError з app.services.errors.
     return user
 
 

@@ -71,4 +71,4 @@ async def update_profile(session: AsyncSession, user: User, data: UserUpdate) ->
     return user
 
 
-# TODO(02): set_avatar_url(session, user, url) зберігає user.avatar_url (checkpoint 02.1).
+# TODO(02) [чекпойнт 02.1]: set_avatar_url(session, user, url) зберігає user.avatar_url.

@@ -78,5 +78,5 @@ async def method_not_allowed_handler(request: Request, exc: Exception) -> JSONRe
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED, method_not_allowed_handler)
-    # TODO(03): зареєструйте rate_limit_exceeded_handler для RateLimitExceeded — 429 у форматі
-    #   {"detail": ...} з Retry-After (checkpoint 03.2).
+    # TODO(03) [чекпойнти 03.1, 03.2]: зареєструйте rate_limit_exceeded_handler для
+    #   RateLimitExceeded — 429 у форматі {"detail": ...} з Retry-After.

@@ -23,8 +23,8 @@ class Settings(BaseSettings):
     DOCS_ENABLED: bool = True
 
     DATABASE_URL: str = "sqlite+aiosqlite:///./contacts.db"
-    # TODO(03): REDIS_URL: str = "memory://" — де limiter (а з уроку 04 і кеш) тримає
-    #   лічильники; `memory://` — Redis у процесі, `redis://host:6379/0` — справжній.
+    # TODO(03) [чекпойнт 03.1]: REDIS_URL: str = "memory://" — де limiter (а з уроку 04 і кеш)
+    #   тримає лічильники; `memory://` — Redis у процесі, `redis://host:6379/0` — справжній.
 
     JWT_SECRET_KEY: str = DEFAULT_SECRETS["JWT_SECRET_KEY"]
     JWT_REFRESH_SECRET: str = DEFAULT_SECRETS["JWT_REFRESH_SECRET"]
@@ -55,9 +55,9 @@ class Settings(BaseSettings):
 
     ALLOWED_ORIGINS: Annotated[list[str], NoDecode] = ["http://localhost:3000"]
 
-    # TODO(03): RATE_LIMIT_ENABLED = True (тести вимикають limiter, checkpoint 03.5) і ліміти
-    #   REGISTER_RATE_LIMIT = "5/minute", LOGIN_RATE_LIMIT = "10/minute",
-    #   RESEND_RATE_LIMIT = "3/minute" (checkpoints 03.2, 03.3).
+    # TODO(03) [чекпойнти 03.1–03.3, 03.5]: RATE_LIMIT_ENABLED = True (тести вимикають limiter) і
+    #   ліміти REGISTER_RATE_LIMIT = "5/minute", LOGIN_RATE_LIMIT = "10/minute",
+    #   RESEND_RATE_LIMIT = "3/minute".
 
     @field_validator("ALLOWED_ORIGINS", mode="before")
     @classmethod

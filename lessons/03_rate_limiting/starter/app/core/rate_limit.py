@@ -14,6 +14,6 @@ class RateLimiter(Limiter):
         return response
 
 
-# TODO(03): limiter = RateLimiter(...) — ключ = IP клієнта (get_remote_address), лічильники в
-#   settings.REDIS_URL, enabled=settings.RATE_LIMIT_ENABLED, заголовки Retry-After увімкнені,
-#   а коли Redis лежить — лічити в пам'яті, не 500 (checkpoints 03.1–03.4).
+# TODO(03) [чекпойнти 03.1–03.4]: limiter = RateLimiter(...) — ключ = IP клієнта
+#   (get_remote_address), лічильники в settings.REDIS_URL, enabled=settings.RATE_LIMIT_ENABLED,
+#   заголовки Retry-After увімкнені, а коли Redis лежить — лічити в пам'яті, не 500.

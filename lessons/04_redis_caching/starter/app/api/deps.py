@@ -45,7 +45,8 @@ TodayDep = Annotated[date, Depends(get_today)]
 async def get_current_user(
     session: SessionDep,
     token: TokenDep,
-    # TODO(04): `redis: RedisDep` — чорний список перевіряється на кожному запиті (нижче).
+    # TODO(04) [чекпойнт 04.4]: `redis: RedisDep` — чорний список перевіряється на кожному запиті
+    #   (нижче).
 ) -> User:
     unauthorized = HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
@@ -56,8 +57,8 @@ async def get_current_user(
         payload = decode_access_token(token)
     except TokenError as exc:
         raise unauthorized from exc
-    # TODO(04): чорний список перевіряється на кожному запиті: access-токен після logout
-    #   більше не працює (auth_service.check_access_token, checkpoint 04.4).
+    # TODO(04) [чекпойнт 04.4]: чорний список перевіряється на кожному запиті: access-токен після
+    #   logout більше не працює (auth_service.check_access_token).
     user = await get_user_by_email(session, payload.sub)
     if user is None:
         raise unauthorized

@@ -16,7 +16,8 @@ UNAVAILABLE = {503: {"model": dict[str, str], "description": "The database is do
 async def health(
     session: SessionDep,
     response: Response,
-    # TODO(04): `redis: RedisDep` — і передайте його в check_health: /health звітує про Redis.
+    # TODO(04) [чекпойнт 04.6]: `redis: RedisDep` — і передайте його в check_health: /health звітує
+    #   про Redis.
 ) -> dict[str, str]:
     report = await check_health(
         session,

@@ -41,13 +41,12 @@ async def close_redis() -> None:
         _client = None
 
 
-# TODO(04): cache-aside (checkpoints 04.1–04.3):
-#   get_or_set_cache(redis, key, field, ttl, loader): HGET → є? json.loads (HIT);
-#   ні → await loader(), HSET + EXPIRE ttl (MISS). Помилка Redis → warning у лог і дані
-#   з loader (кеш ніколи не ламає запит). invalidate(redis, key): DELETE, теж без падіння.
-# TODO(04): blacklist_token(redis, jti, ttl) — SET blacklist:{jti} з EX=ttl;
-#   is_token_blacklisted(redis, jti) — EXISTS; revoke_family / is_family_revoked — те саме для
-#   всієї сесії (ключ revoked-family:{family}); is_session_revoked(redis, jti, family) — обидва
-#   ключі одним EXISTS (перевірка access-токена на кожному запиті).
-#   Недоступний Redis → CacheUnavailableError:
-#   чорний список — це безпека, тут «вгадувати» не можна (checkpoints 04.4, 04.5).
+# TODO(04) [чекпойнти 04.2, 04.3, 04.5]: cache-aside: get_or_set_cache(redis, key, field, ttl,
+#   loader): HGET → є? json.loads (HIT); ні → await loader(), HSET + EXPIRE ttl (MISS). Помилка
+#   Redis → warning у лог і дані з loader (кеш ніколи не ламає запит). invalidate(redis, key):
+#   DELETE, теж без падіння.
+# TODO(04) [чекпойнт 04.4]: blacklist_token(redis, jti, ttl) — SET blacklist:{jti} з EX=ttl;
+#   is_token_blacklisted(redis, jti) — EXISTS; revoke_family / is_family_revoked — те саме для всієї
+#   сесії (ключ revoked-family:{family}); is_session_revoked(redis, jti, family) — обидва ключі
+#   одним EXISTS (перевірка access-токена на кожному запиті). Недоступний Redis →
+#   CacheUnavailableError: чорний список — це безпека, тут «вгадувати» не можна.

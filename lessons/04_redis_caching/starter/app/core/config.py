@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     LOGIN_RATE_LIMIT: str = "10/minute"
     RESEND_RATE_LIMIT: str = "3/minute"
 
-    # TODO(04): BIRTHDAYS_CACHE_TTL_SECONDS = 3600 — скільки живе кеш днів народження (04.2).
+    # TODO(04) [чекпойнт 04.2]: BIRTHDAYS_CACHE_TTL_SECONDS = 3600 — скільки живе кеш днів
+    #   народження.
 
     @field_validator("ALLOWED_ORIGINS", mode="before")
     @classmethod

@@ -50,7 +50,8 @@ class TokenPayload:
     sub: str
     jti: str
     exp: datetime
-    # TODO(04): family: str | None = None — id сесії (claim "fam"), спільний для всіх її токенів.
+    # TODO(04) [чекпойнт 04.4]: family: str | None = None — id сесії (claim "fam"), спільний для
+    #   всіх її токенів.
 
 
 # bcrypt costs ~0.3 s at 12 rounds. It runs in worker threads, off the event loop, and at most
@@ -93,7 +94,7 @@ def _payload(claims: dict[str, Any]) -> TokenPayload:
         sub=claims["sub"],
         jti=claims["jti"],
         exp=datetime.fromtimestamp(claims["exp"], UTC),
-        # TODO(04): family=claims.get("fam") — сесія, до якої належить токен.
+        # TODO(04) [чекпойнт 04.4]: family=claims.get("fam") — сесія, до якої належить токен.
     )
 
 

@@ -26,8 +26,9 @@ from app.services.errors import (
 logger = logging.getLogger(__name__)
 
 
-# TODO(04): issue_token_pair(user, family=None): обидва токени з claim "fam" (новий uuid для
-#   логіну, той самий для refresh) — повторне використання refresh-токена завершує всю сесію.
+# TODO(04) [чекпойнт 04.4]: issue_token_pair(user, family=None): обидва токени з claim "fam" (новий
+#   uuid для логіну, той самий для refresh) — повторне використання refresh-токена завершує всю
+#   сесію.
 def issue_token_pair(user: User) -> TokenPair:
     return TokenPair(
         access_token=create_access_token(user.email),
@@ -52,10 +53,10 @@ async def verify_email(session: AsyncSession, token: str) -> User:
     return await users.mark_verified(session, payload.sub)
 
 
-# TODO(04): чорний список refresh-токенів у Redis (checkpoints 04.4, 04.5):
-#   logout(redis, user, refresh_token) кладе jti токена в blacklist до кінця його життя;
-#   refresh_tokens(session, redis, token) відповідає 401 "Token has been revoked"
-#   для токена з чорного списку. Хелпери — у app/core/cache.py.
+# TODO(04) [чекпойнт 04.4]: чорний список refresh-токенів у Redis: logout(redis, user,
+#   refresh_token) кладе jti токена в blacklist до кінця його життя; refresh_tokens(session, redis,
+#   token) відповідає 401 "Token has been revoked" для токена з чорного списку. Хелпери — у
+#   app/core/cache.py.
 async def refresh_tokens(session: AsyncSession, refresh_token: str) -> TokenPair:
     try:
         payload = decode_refresh_token(refresh_token)

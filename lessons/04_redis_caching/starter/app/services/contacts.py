@@ -13,8 +13,8 @@ from app.schemas.contact import (
 from app.services.errors import ConflictError, NotFoundError
 
 
-# TODO(04): ключ кешу `birthdays:{user_id}:{дата}` (checkpoint 04.2) — дата в ключі,
-#   щоб учорашній список ніколи не повернувся.
+# TODO(04) [чекпойнти 04.2, 04.8]: ключ кешу `birthdays:{user_id}:{дата}` — дата в ключі, щоб
+#   учорашній список ніколи не повернувся.
 async def list_contacts(
     session: AsyncSession, owner: User, skip: int, limit: int, query: str | None = None
 ) -> ContactPage:
@@ -61,8 +61,8 @@ async def create_contact(
     contact = Contact(**data.model_dump(), owner_id=owner.id)
     session.add(contact)
     contact = await _commit_contact(session, contact)
-    # TODO(04): новий контакт змінює дні народження — видаліть кеш цього користувача
-    #   за сьогодні (checkpoint 04.3).
+    # TODO(04) [чекпойнт 04.3]: новий контакт змінює дні народження — видаліть кеш цього користувача
+    #   за сьогодні.
     return contact
 
 
@@ -76,7 +76,7 @@ async def update_contact(
     for field, value in data.model_dump().items():
         setattr(contact, field, value)
     contact = await _commit_contact(session, contact)
-    # TODO(04): і тут — інвалідація кешу днів народження (checkpoint 04.3).
+    # TODO(04) [чекпойнт 04.3]: і тут — інвалідація кешу днів народження.
     return contact
 
 
@@ -90,7 +90,7 @@ async def delete_contact(
     await session.commit()
 
 
-# TODO(04): дні народження на найближчі `days` днів (checkpoints 04.1, 04.2):
-#   next_birthday(birthday, today) — 29 лютого в невисокосний рік → 28 лютого, минулі дати
-#   цього року → наступний рік; upcoming_birthdays(session, owner, today, days) — найближчі
-#   спершу, з days_until; upcoming_birthdays_cached — cache-aside через get_or_set_cache.
+# TODO(04) [чекпойнти 04.1, 04.2]: дні народження на найближчі `days` днів: next_birthday(birthday,
+#   today) — 29 лютого в невисокосний рік → 28 лютого, минулі дати цього року → наступний рік;
+#   upcoming_birthdays(session, owner, today, days) — найближчі спершу, з days_until;
+#   upcoming_birthdays_cached — cache-aside через get_or_set_cache.

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 logger = logging.getLogger(__name__)
 CHECK_TIMEOUT_SECONDS = 2.0
-# TODO(04): /health перевіряє і Redis: RedisError — теж відповідь "unavailable", а не 500
-#   (додайте до PROBE_ERRORS), а check_health нижче пінгує Redis.
+# TODO(04) [чекпойнт 04.6]: /health перевіряє і Redis: RedisError — теж відповідь "unavailable", а
+#   не 500 (додайте до PROBE_ERRORS), а check_health нижче пінгує Redis.
 PROBE_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
 
 
@@ -27,9 +27,9 @@ async def _probe(name: str, check: Awaitable[object]) -> str:
 
 async def check_health(
     session: AsyncSession,
-    # TODO(04): параметр `redis: Redis` і пункт "redis": await _probe("redis", redis.ping());
-    #   Redis лежить — {"status": "degraded", ...}: API ще працює (кеш і ліміти мають запасний
-    #   шлях), тож /health відповідає 200, а 503 — лише без бази.
+    # TODO(04) [чекпойнт 04.6]: параметр `redis: Redis` і пункт "redis": await _probe("redis",
+    #   redis.ping()); Redis лежить — {"status": "degraded", ...}: API ще працює (кеш і ліміти мають
+    #   запасний шлях), тож /health відповідає 200, а 503 — лише без бази.
 ) -> dict[str, str]:
     report = {
         "database": await _probe("database", session.execute(text("SELECT 1"))),

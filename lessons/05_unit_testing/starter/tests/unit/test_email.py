@@ -1,7 +1,7 @@
 """Emails: what the verification message says, escaping, failures, transport config."""
 
 
-# TODO(05): unit-тести app/services/email.py (checkpoint 05.1) — замість FastMail AsyncMock():
+# TODO(05) [чекпойнти 05.1, 05.9]: unit-тести app/services/email.py — замість FastMail AsyncMock():
 #   - send_verification_email: тема, отримувач, посилання з токеном (verification_url) і ім'я
 #     в HTML; full_name з <script> екранується;
 #   - SMTP недоступний (send_message.side_effect = ConnectionError): помилка в лог, не виняток;

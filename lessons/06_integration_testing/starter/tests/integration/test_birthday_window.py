@@ -5,6 +5,7 @@ SQLite and EXTRACT on PostgreSQL (in CI), the engine difference the lesson plan 
 """
 
 
-# TODO(06): SQL-префільтр днів народження на справжній базі: для кожного дня невисокосного
-#   і високосного року upcoming_birthdays(session, user, today, days) має дати те саме, що й
-#   перебір вікна день за днем (у CI — на PostgreSQL, де EXTRACT не такий, як strftime SQLite).
+# TODO(06) [чекпойнт 06.10]: SQL-префільтр днів народження на справжній базі: для кожного дня
+#   невисокосного і високосного року upcoming_birthdays(session, user, today, days) має дати те
+#   саме, що й перебір вікна день за днем (у CI — на PostgreSQL, де EXTRACT не такий, як strftime
+#   SQLite).

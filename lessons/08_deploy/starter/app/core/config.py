@@ -13,8 +13,8 @@ DEFAULT_SECRETS = {
 }
 
 
-# TODO(08): MIN_SECRET_BYTES = 32 і _weakness(value, seen) — причина, чому секрет слабкий
-#   (за замовчуванням, коротший за 32 байти, такий самий, як інший), або None (checkpoint 08.3).
+# TODO(08) [чекпойнт 08.3]: MIN_SECRET_BYTES = 32 і _weakness(value, seen) — причина, чому секрет
+#   слабкий (за замовчуванням, коротший за 32 байти, такий самий, як інший), або None.
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -71,7 +71,7 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
-    # TODO(08): production-налаштування (checkpoints 08.3, 08.4):
+    # TODO(08) [чекпойнти 08.3, 08.4]: production-налаштування:
     #   1. валідатор DATABASE_URL: `postgres://…` (так дає Render) → `postgresql+asyncpg://…`;
     #   2. при ENVIRONMENT=production застосунок відмовляється стартувати зі слабким секретом
     #      (за замовчуванням з DEFAULT_SECRETS, коротшим за MIN_SECRET_BYTES байтів або

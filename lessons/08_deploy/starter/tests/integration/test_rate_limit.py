@@ -212,6 +212,7 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(
     assert statuses == [201] * REGISTER_LIMIT + [429]
 
 
-# TODO(08): тест (чекпойнт 08.9): застосунок за ProxyHeadersMiddleware з FORWARDED_ALLOW_IPS
-#   з render.yaml (корінь проєкту — Path(__file__).resolve().parents[2], читати — yaml);
-#   підроблений лівий X-Forwarded-For не дає нового лічильника — 6-та реєстрація → 429.
+# TODO(08) [чекпойнт 08.9]: тест: застосунок за ProxyHeadersMiddleware з
+#   FORWARDED_ALLOW_IPS з render.yaml (корінь проєкту — Path(__file__).resolve().parents[2],
+#   читати — yaml); підроблений лівий X-Forwarded-For не дає нового лічильника —
+#   6-та реєстрація → 429.

@@ -10,7 +10,7 @@ def make_settings(**values: object) -> Settings:
     return Settings(_env_file=None, **values)
 
 
-# TODO(08): тести production-налаштувань app/core/config.py (checkpoints 08.3, 08.4):
+# TODO(08) [чекпойнт 08.8]: тести production-налаштувань app/core/config.py:
 #   - ENVIRONMENT=production з будь-яким секретом з DEFAULT_SECRETS, коротшим за 32 байти
 #     або однаковим з іншим → ValidationError, що називає змінну; зі справжніми секретами
 #     застосунок стартує;

@@ -36,13 +36,13 @@ async def register(
     session: SessionDep,
 ):
     user = await user_service.create_user(session, body)
-    # TODO(01): після створення користувача — create_email_token(email) і лист із посиланням
-    #   через send_verification_email у BackgroundTasks; токени НЕ повертаємо (checkpoint 01.1).
+    # TODO(01) [чекпойнти 01.1, 01.8]: після створення користувача — create_email_token(email) і
+    #   лист із посиланням через send_verification_email у BackgroundTasks; токени НЕ повертаємо.
     return user
 
 
-# TODO(01): GET /verify/{token} → auth_service.verify_email (checkpoint 01.3) і
-#   POST /resend-verification {email} → 202 завжди, лист лише неверифікованому (checkpoint 01.6).
+# TODO(01) [чекпойнти 01.3, 01.6]: GET /verify/{token} → auth_service.verify_email і POST
+#   /resend-verification {email} → 202 завжди, лист лише неверифікованому.
 @router.post(
     "/login",
     response_model=TokenPair,

@@ -37,8 +37,8 @@ PasswordForm = Annotated[OAuth2PasswordRequestForm, Depends()]
     status_code=status.HTTP_201_CREATED,
     responses=errors(*BODY_ERRORS, 409, 429),
 )
-# TODO(03): не більше REGISTER_RATE_LIMIT ("5/minute") реєстрацій з однієї IP — 6-та → 429
-#   з Retry-After (checkpoint 03.2). SlowAPI потрібні параметри `request` і `response`.
+# TODO(03) [чекпойнти 03.2, 03.4]: не більше REGISTER_RATE_LIMIT ("5/minute") реєстрацій з однієї
+#   IP — 6-та → 429 з Retry-After. SlowAPI потрібні параметри `request` і `response`.
 async def register(
     body: UserCreate,
     session: SessionDep,
@@ -63,8 +63,8 @@ async def verify_email(token: str, session: SessionDep):
     status_code=status.HTTP_202_ACCEPTED,
     responses=errors(*BODY_ERRORS, 429),
 )
-# TODO(03): і тут ліміт — RESEND_RATE_LIMIT ("3/minute") з параметрами `request` і `response`:
-#   повторні листи теж не можна слати без кінця.
+# TODO(03) [чекпойнт 03.2]: і тут ліміт — RESEND_RATE_LIMIT ("3/minute") з параметрами `request` і
+#   `response`: повторні листи теж не можна слати без кінця.
 async def resend_verification(
     body: EmailRequest,
     session: SessionDep,
@@ -85,7 +85,7 @@ async def resend_verification(
     dependencies=[NoStore],
     responses=errors(*BODY_ERRORS, 401, 403, 429),
 )
-# TODO(03): LOGIN_RATE_LIMIT ("10/minute") на /login (checkpoint 03.3).
+# TODO(03) [чекпойнт 03.3]: LOGIN_RATE_LIMIT ("10/minute") на /login.
 async def login(
     form: PasswordForm,
     session: SessionDep,

@@ -102,8 +102,8 @@ async def login(
     return auth_service.issue_token_pair(user)
 
 
-# TODO(04): POST /logout {refresh_token} (з access-токеном) → 204 і токен у blacklist;
-#   /refresh перевіряє blacklist через redis (checkpoints 04.4, 04.5).
+# TODO(04) [чекпойнт 04.4]: POST /logout {refresh_token} (з access-токеном) → 204 і токен у
+#   blacklist; /refresh перевіряє blacklist через redis.
 @router.post("/refresh", response_model=TokenPair, dependencies=[NoStore])
 async def refresh(body: RefreshRequest, session: SessionDep):
     return await auth_service.refresh_tokens(session, body.refresh_token)

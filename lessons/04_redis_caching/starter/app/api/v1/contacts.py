@@ -32,8 +32,8 @@ async def create_contact(
     body: ContactCreate,
     user: VerifiedUser,
     session: SessionDep,
-    # TODO(04): передайте в create_contact ще `redis: RedisDep` і `today: TodayDep` — новий
-    #   контакт інвалідовує кеш днів народження (checkpoint 04.3).
+    # TODO(04) [чекпойнт 04.3]: передайте в create_contact ще `redis: RedisDep` і
+    #   `today: TodayDep` — новий контакт інвалідовує кеш днів народження.
 ):
     return await contact_service.create_contact(session, user, body)
 
@@ -49,7 +49,7 @@ async def list_contacts(
     return await contact_service.list_contacts(session, user, skip, limit, q)
 
 
-# TODO(04): GET /contacts/birthdays?days=7 → upcoming_birthdays_cached (checkpoint 04.1).
+# TODO(04) [чекпойнт 04.1]: GET /contacts/birthdays?days=7 → upcoming_birthdays_cached.
 # {contact_id:int}: /birthdays never matches these routes, so PUT /birthdays is a 405.
 @router.get("/{contact_id:int}", response_model=ContactRead, responses=errors(404))
 async def read_contact(contact_id: ContactId, user: VerifiedUser, session: SessionDep):
@@ -64,7 +64,7 @@ async def update_contact(
     body: ContactUpdate,
     user: VerifiedUser,
     session: SessionDep,
-    # TODO(04): і сюди `redis: RedisDep`, `today: TodayDep` для update_contact (checkpoint 04.3).
+    # TODO(04) [чекпойнт 04.3]: і сюди `redis: RedisDep`, `today: TodayDep` для update_contact.
 ):
     return await contact_service.update_contact(session, user, contact_id, body)
 
