@@ -10,8 +10,10 @@ every later one), and that the reference's own test suite passes unmutated and f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from course.mutation import Edit, Mutant, Suite, verdict
+from course.mutation import Edit, Mutant, Suite, suite_for, verdict
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,14 @@ class MutantSet:
             if mutant.id == mutant_id:
                 return mutant
         raise KeyError(mutant_id)
+
+    def suite(self, request: Any, student: Path, root: Path) -> Suite:
+        """The student's tests at this set's paths, in the checkpoint session of `request`."""
+        return suite_for(request.session, student, root, self.lesson, self.paths)
+
+    def assert_all_caught(self, suite: Suite) -> None:
+        for mutant in self.mutants:
+            self.assert_caught(suite, mutant.id)
 
     def assert_caught(self, suite: Suite, mutant_id: str) -> None:
         """Fail with the student's reason unless `suite` catches this mutant (the set's other

@@ -509,9 +509,7 @@ def test_render_blueprint_environment(student_dir: Path) -> None:
 
 @pytest.fixture
 def deploy_suite(request: pytest.FixtureRequest, student_dir: Path, course_root: Path):
-    return mutation.suite_for(
-        request.session, student_dir, course_root, DEPLOY.lesson, DEPLOY.paths
-    )
+    return DEPLOY.suite(request, student_dir, course_root)
 
 
 @checkpoint(
@@ -524,15 +522,12 @@ def deploy_suite(request: pytest.FixtureRequest, student_dir: Path, course_root:
 )
 @pytest.mark.timeout(mutation.CHECKPOINT_LIMIT)
 def test_unit_tests_catch_broken_production_guards(deploy_suite: mutation.Suite) -> None:
-    for mutant in DEPLOY.mutants:
-        DEPLOY.assert_caught(deploy_suite, mutant.id)
+    DEPLOY.assert_all_caught(deploy_suite)
 
 
 @pytest.fixture
 def proxy_suite(request: pytest.FixtureRequest, student_dir: Path, course_root: Path):
-    return mutation.suite_for(
-        request.session, student_dir, course_root, RENDER_PROXY.lesson, RENDER_PROXY.paths
-    )
+    return RENDER_PROXY.suite(request, student_dir, course_root)
 
 
 @checkpoint(
@@ -545,5 +540,4 @@ def proxy_suite(request: pytest.FixtureRequest, student_dir: Path, course_root: 
 )
 @pytest.mark.timeout(mutation.CHECKPOINT_LIMIT)
 def test_rate_limit_test_catches_a_proxy_trusting_everyone(proxy_suite: mutation.Suite) -> None:
-    for mutant in RENDER_PROXY.mutants:
-        RENDER_PROXY.assert_caught(proxy_suite, mutant.id)
+    RENDER_PROXY.assert_all_caught(proxy_suite)
