@@ -12,7 +12,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -21,7 +21,7 @@ from typing import Any
 
 from course.files import memory_temp_root
 from course.manifest import Lesson, Manifest
-from course.paths import GRADED_ENV, RESULTS_ENV, ROOT_ENV, SCRATCH_ENV, STUDENT_DIR_ENV
+from course.paths import GRADED_ENV, ONLY_ENV, RESULTS_ENV, ROOT_ENV, SCRATCH_ENV, STUDENT_DIR_ENV
 from course.todos import todo_locations, where_to_look
 
 DEFAULT_TIMEOUT = 20.0
@@ -406,11 +406,13 @@ def grade(
     checkpoints: Path,
     timeout: float = DEFAULT_TIMEOUT,
     regressions: bool = True,
+    only: Collection[str] = (),
     on_progress: ProgressCallback | None = None,
 ) -> GradeReport:
     """Grade `student` (never written to) against lesson's checkpoints (+ earlier lessons').
 
     The lessons' checkpoints run in up to SHARDS pytest processes at once (the machine's cores).
+    `only`: the ids of the checkpoints to run, when not all of them.
     """
     student, checkpoints = student.resolve(), checkpoints.resolve()
     if not student.is_dir():
@@ -427,6 +429,8 @@ def grade(
             env = _environment(
                 shard.copy, shard.work / "results.jsonl", checkpoints.parent, lesson, scratch
             )
+            if only:
+                env[ONLY_ENV] = ",".join(only)
             command = _pytest_command(shard.folders, checkpoints, shard.work, timeout)
             return _execute(command, env, shard.work, timeout, progress.of(index))
 

@@ -35,7 +35,7 @@ import pytest
 import pytest_asyncio
 
 from course.checkpoint import MARKER_NAME
-from course.paths import RESULTS_ENV, SCRATCH_ENV, STUDENT_DIR_ENV, CoursePaths
+from course.paths import ONLY_ENV, RESULTS_ENV, SCRATCH_ENV, STUDENT_DIR_ENV, CoursePaths
 
 if TYPE_CHECKING:
     import httpx
@@ -643,6 +643,17 @@ def _leave(status: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """$COURSE_ONLY_CHECKPOINTS: run just the checkpoints it names (grade(only=...))."""
+    wanted = set(filter(None, os.environ.get(ONLY_ENV, "").split(",")))
+    if not wanted:
+        return
+    skipped = [item for item in items if _meta(item)["id"] not in wanted]
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = [item for item in items if _meta(item)["id"] in wanted]
 
 
 @pytest.hookimpl(trylast=True)

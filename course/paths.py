@@ -12,6 +12,7 @@ STUDENT_DIR_ENV = "COURSE_STUDENT_DIR"
 RESULTS_ENV = "COURSE_RESULTS_FILE"
 SCRATCH_ENV = "COURSE_SCRATCH_DIR"  # a folder in memory (tmpfs) for the run's database, if any
 GRADED_ENV = "COURSE_GRADED_LESSON"  # the folder name of the lesson `course check` grades
+ONLY_ENV = "COURSE_ONLY_CHECKPOINTS"  # comma-separated ids: grade just these checkpoints
 
 
 @dataclass(frozen=True)
