@@ -1,4 +1,6 @@
-"""The snapshot generator: solution/ -> lessons/NN_name/{starter,solved}/.
+"""The snapshot generator: solution/ -> lessons/NN_name/{starter,solved}/, lessons/homework/starter/.
+
+The homework gets no solved snapshot: its answers are solution/ itself, which no snapshot copies.
 
 Cutting marker regions out can leave Python that is valid but not clean (an import that only the
 removed code used, an import block out of order, three blank lines where a region was, none
@@ -97,7 +99,8 @@ def render_stage(sources: list[SourceFile], stage: int) -> Snapshot:
 def snapshots(
     sources: list[SourceFile], manifest: Manifest, *, ruff_config: Path | None = None
 ) -> dict[str, Snapshot]:
-    """Every snapshot folder, relative to lessons/ ("03_rate_limiting/starter"), rendered.
+    """Every snapshot folder, relative to lessons/ ("03_rate_limiting/starter"), rendered:
+    each lesson's starter and solved, then the homework's starter ("homework/starter").
 
     With `ruff_config`, the Python files are formatted with those settings (`format_python`).
     """
@@ -105,6 +108,9 @@ def snapshots(
     for lesson in manifest.lessons:
         for kind, stage in zip(SNAPSHOT_KINDS, (lesson.starter_stage, lesson.solved_stage)):
             result[f"{lesson.name}/{kind}"] = render_stage(sources, stage)
+    # The homework has a starter only: its solved stage is solution/ itself, the answers.
+    homework = manifest.homework
+    result[f"{homework.name}/starter"] = render_stage(sources, homework.starter_stage)
     if ruff_config is not None:
         format_python(result, ruff_config)
     return result
@@ -218,7 +224,8 @@ def sync_snapshot(folder: Path, expected: Snapshot, *, write: bool) -> Problems:
 
 
 def build(source: Path, lessons: Path, manifest: Manifest, *, write: bool = True) -> Problems:
-    """Write (or with write=False only compare) all eighteen snapshot folders.
+    """Write (or with write=False only compare) all snapshot folders (nineteen: two per lesson,
+    and the homework's starter).
 
     Python files are compared and written as `ruff format` leaves them, with the solution's ruff
     settings (when it declares some: `ruff_config`).

@@ -50,9 +50,7 @@ app = UkrainianTyper(
 )
 console = Console()
 
-LessonArg = Annotated[
-    str, typer.Argument(metavar="NN", help="Урок: 00…08 (для check ще й homework).")
-]
+LessonArg = Annotated[str, typer.Argument(metavar="NN", help="Урок: 00…08 або homework.")]
 WorkspaceArg = Annotated[Path, typer.Argument(metavar="DIR", help="Робоча тека.")]
 INTERRUPTED = "Перевірку перервано (Ctrl+C)."
 
@@ -67,7 +65,8 @@ def _lesson(key: str, *, allow_homework: bool = False) -> Lesson:
         )
         raise typer.BadParameter(f"невідомий урок {key!r}; є: {known}", param_hint="NN") from exc
     if lesson.is_homework and not allow_homework:
-        raise typer.BadParameter("у домашнього завдання немає знімків", param_hint="NN")
+        message = "у домашнього завдання є лише starter: його відповіді — у solution/"
+        raise typer.BadParameter(message, param_hint="NN")
     return lesson
 
 
@@ -148,8 +147,8 @@ def start_command(
     lesson: LessonArg,
     directory: WorkspaceArg = Path("workspace"),
 ) -> None:
-    """Скопіювати стартовий код уроку NN у порожню робочу теку."""
-    chosen, paths = _lesson(lesson), CoursePaths.default()
+    """Скопіювати стартовий код уроку NN (чи домашнього завдання) у порожню робочу теку."""
+    chosen, paths = _lesson(lesson, allow_homework=True), CoursePaths.default()
     try:
         files = start(chosen.id, paths.lessons / chosen.name / "starter", directory)
     except WorkspaceError as exc:
@@ -172,7 +171,7 @@ def catch_up_command(
     ] = False,
 ) -> None:
     """Підтягнути робочу теку до стартового коду уроку NN, зберігши вашу роботу."""
-    chosen, paths = _lesson(lesson), CoursePaths.default()
+    chosen, paths = _lesson(lesson, allow_homework=True), CoursePaths.default()
     starter = paths.lessons / chosen.name / "starter"
     passed = passed_snapshots(paths.lessons, _lessons_passed(chosen, _folder(directory, "DIR")))
     try:

@@ -332,4 +332,31 @@ HOMEWORK = MutantSet(
     ),
 )
 
-ALL = (UNIT, INTEGRATION, DEPLOY, RENDER_PROXY, HOMEWORK)
+# The homework's unit test (level 2, item 5): the service's delete, Redis an AsyncMock. Both bugs
+# leave the data right and the cache stale; only a test that checks which key is deleted sees them.
+DELETE_ANCHOR = "    await session.delete(contact)\n    await session.commit()\n"
+
+HOMEWORK_UNIT = MutantSet(
+    lesson="homework",
+    paths=("tests/unit",),
+    mutants=(
+        Mutant(
+            id="delete-skips-invalidation",
+            file=CONTACTS,
+            old=DELETE_ANCHOR,
+            new=DELETE_ANCHOR + "    return\n",
+            description="contact_service.delete_contact не видаляє ключ кешу днів народження",
+        ),
+        Mutant(
+            id="delete-invalidates-another-user",
+            file=CONTACTS,
+            old=DELETE_ANCHOR,
+            # The key is built from `owner.id` after this point: another user's key is deleted.
+            new=DELETE_ANCHOR + "    owner = User(id=owner.id + 1)\n",
+            description="contact_service.delete_contact видаляє кеш днів народження іншого "
+            "користувача, а не власника контакту",
+        ),
+    ),
+)
+
+ALL = (UNIT, INTEGRATION, DEPLOY, RENDER_PROXY, HOMEWORK, HOMEWORK_UNIT)

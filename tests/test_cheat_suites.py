@@ -19,7 +19,7 @@ import pytest
 
 from course.grader import GradeReport, grade
 from course.manifest import load_manifest
-from course.mutants import HOMEWORK, INTEGRATION, UNIT, MutantSet
+from course.mutants import HOMEWORK, HOMEWORK_UNIT, INTEGRATION, UNIT, MutantSet
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = load_manifest()
@@ -109,12 +109,14 @@ def test_a_suite_that_reads_the_source_catches_no_bug(tmp_path: Path, lesson_id:
 def test_homework_suites_that_assert_nothing_or_read_the_source_catch_no_bug(
     tmp_path: Path,
 ) -> None:
-    """The homework's test checkpoints (HW.2, HW.6) fail; its app checkpoints pass on the
+    """The homework's test checkpoints (HW.2, HW.6, HW.7) fail; its app checkpoints pass on the
     answers, as they would with any tests."""
     solution = ROOT / "solution"
     tests = {
         "tests/test_nothing.py": NOTHING,
         "tests/test_source.py": source_reader(solution, HOMEWORK),
+        "tests/unit/test_nothing.py": NOTHING,
+        "tests/unit/test_source.py": source_reader(solution, HOMEWORK_UNIT),
     }
     report = grade_cheat(tmp_path, "homework", solution, tests)
     assert passed(report) == {"HW.1", "HW.3", "HW.4", "HW.5"}, passed(report)

@@ -36,7 +36,10 @@ def course_root(tmp_path: Path) -> Path:
             "app/main.py": (
                 "app = 1\n# >>> lesson 01\nverify = True\n# --- todo\n# TODO(01)\n# <<< lesson 01\n"
             ),
-            "app/limits.py": "# >>> file lesson 03\nLIMIT = '5/minute'\n",
+            "app/limits.py": (
+                "# >>> file lesson 03\nLIMIT = '5/minute'\n# >>> lesson homework\nRESET = 1\n"
+                "# --- todo\n# TODO(homework)\n# <<< lesson homework\n"
+            ),
             "app/old.py": "# >>> file until 02\nOLD = 1\n",
             "app/answers.py": "# >>> file lesson homework\nANSWER = 42\n",
             "app/static/logo.png": PNG,
@@ -70,7 +73,9 @@ def test_build_writes_every_snapshot(course_root: Path) -> None:
         p.relative_to(course_root / "lessons").as_posix()
         for p in (course_root / "lessons").glob("*/*")
     )
-    assert len(folders) == 18 and folders[0] == "00_overview/solved"
+    # Two per lesson, and the homework's starter (its answers are solution/ itself).
+    assert len(folders) == 19 and folders[0] == "00_overview/solved"
+    assert folders[-1] == "homework/starter"
     first = snapshot(course_root, "00_overview/starter")
     assert set(first) == {
         "app/main.py",
@@ -93,6 +98,10 @@ def test_build_writes_every_snapshot(course_root: Path) -> None:
     final = snapshot(course_root, "08_deploy/solved")
     assert "app/limits.py" in final and "app/answers.py" not in final
     assert final["README.md"] == b"# API\nDeployed.\n"
+    assert final["app/limits.py"] == b"LIMIT = '5/minute'\n"
+    homework = snapshot(course_root, "homework/starter")
+    assert homework["app/limits.py"] == b"LIMIT = '5/minute'\n# TODO(homework)\n"
+    assert set(homework) == set(final) and "app/answers.py" not in homework
     assert os.access(course_root / "lessons/08_deploy/solved/scripts/start.sh", os.X_OK)
     assert not os.access(course_root / "lessons/08_deploy/solved/app/main.py", os.X_OK)
 

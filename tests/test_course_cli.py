@@ -60,7 +60,7 @@ def bad_arguments(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "status of a plain folder": (["status", str(tmp)], "не робоча тека курсу"),
         "catch-up of nothing": (["catch-up", "01", missing], f"теки {missing} немає"),
         "start into a file": (["start", "00", a_file], "це файл, а потрібна тека"),
-        "homework snapshots": (["start", "homework"], "у домашнього завдання немає знімків"),
+        "homework diff": (["diff", "homework"], "у домашнього завдання є лише starter"),
         "unknown command": (["chek"], "Немає команди 'chek'. Можливо, 'check'"),
         "unknown option": (["check", "00", "--bogus"], "Немає параметра --bogus"),
         "option without value": (["check", "00", "--json"], "'--json' потребує значення"),
@@ -133,6 +133,19 @@ def test_json_report_is_written_when_grading_cannot_start(course_root: Path) -> 
     assert code == 2 and "ще немає перевірок" in output
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["status"] == "error" and "ще немає перевірок" in data["tests"][0]["message"]
+
+
+def test_the_homework_starts_like_a_lesson(course_root: Path) -> None:
+    """`course start homework` copies lessons/homework/starter; the next step is its check."""
+    starter = course_root / "lessons/homework/starter"
+    (starter / "app").mkdir(parents=True)
+    (starter / "app/main.py").write_text("# TODO(homework) [чекпойнт HW.1]: …\n", encoding="utf-8")
+    workspace = course_root.parent / "hw"
+    code, output = invoke(course_root, "start", "homework", str(workspace))
+    assert code == 0, output
+    assert (workspace / "app/main.py").read_text(encoding="utf-8").startswith("# TODO(homework)")
+    assert json.loads((workspace / ".course/progress.json").read_text())["lesson"] == "homework"
+    assert "course check homework" in output, output
 
 
 def failed(checkpoint_id: str, title: str, reason: str, hint: str) -> CheckpointResult:

@@ -6,9 +6,11 @@
     shows those files under its hint — or its hint names a file that is new in solved(NN)
     (a Dockerfile, a workflow: work with no starter line to hang a TODO on).
 
+The homework too: lessons/homework/starter has `TODO(homework) [чекпойнт HW.K]: …` lines, and its
+"solved" is solution/ itself (rendered at its own stage: markers cut out).
+
 The checkpoints are collected the way `course check` and the site collect them (ids and hints as
-the student sees them). The homework has no snapshots (and solution/ no `TODO(homework)`): its
-hints are its whole guide. And a failure reason quoting a settings error names the field, never
+the student sees them). And a failure reason quoting a settings error names the field, never
 its value (`without_input_values`): the value may be a secret.
 """
 
@@ -20,6 +22,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError, field_validator
 
+from course.build import load_sources, render_stage
 from course.checkpoint import without_input_values
 from course.files import list_files
 from course.grader import CheckpointResult, GradeReport
@@ -36,6 +39,14 @@ def snapshot(lesson: Lesson, kind: str) -> Path:
     return ROOT / "lessons" / lesson.name / kind
 
 
+def solved_files(lesson: Lesson) -> set[str]:
+    """The files of solved(NN); for the homework, of solution/ itself (its answers)."""
+    if lesson.is_homework:
+        sources = load_sources(ROOT / "solution", MANIFEST)
+        return set(render_stage(sources, MANIFEST.source_stage))
+    return set(list_files(snapshot(lesson, "solved")))
+
+
 @pytest.fixture(scope="module")
 def checkpoints() -> dict[str, list[dict[str, Any]]]:
     return collected_checkpoints(ROOT)
@@ -50,7 +61,7 @@ def test_ids_and_ranges_are_read_from_the_todo_line() -> None:
     assert where_to_look("04", []) == ""
 
 
-@pytest.mark.parametrize("lesson", MANIFEST.lessons, ids=lambda lesson: lesson.id)
+@pytest.mark.parametrize("lesson", MANIFEST.graded, ids=lambda lesson: lesson.id)
 def test_every_todo_names_checkpoints_of_its_lesson(
     lesson: Lesson, checkpoints: dict[str, list[dict[str, Any]]]
 ) -> None:
@@ -72,15 +83,15 @@ def test_every_todo_names_checkpoints_of_its_lesson(
     )
 
 
-@pytest.mark.parametrize("lesson", MANIFEST.lessons, ids=lambda lesson: lesson.id)
+@pytest.mark.parametrize("lesson", MANIFEST.graded, ids=lambda lesson: lesson.id)
 def test_every_checkpoint_is_found_from_the_starter(
     lesson: Lesson, checkpoints: dict[str, list[dict[str, Any]]]
 ) -> None:
     items = checkpoints.get(lesson.name, [])
     assert items, f"checkpoints/{lesson.name}/ has no checkpoints"
-    starter, solved = snapshot(lesson, "starter"), snapshot(lesson, "solved")
+    starter = snapshot(lesson, "starter")
     named = todo_locations(starter, lesson.id)
-    new_files = set(list_files(solved)) - set(list_files(starter))
+    new_files = solved_files(lesson) - set(list_files(starter))
     lost = [
         f"{item['id']} ({item['title']})"
         for item in items

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def references(mutant_set: MutantSet) -> list[Path]:
     """The lesson's solved snapshot, every later one, and solution/ (the homework's answers)."""
-    if mutant_set is HOMEWORK:
+    if mutant_set.lesson == HOMEWORK.lesson:  # HOMEWORK and HOMEWORK_UNIT
         return [ROOT / "solution"]
     lessons = load_manifest().lessons
     ordinal = next(lesson.ordinal for lesson in lessons if lesson.name == mutant_set.lesson)

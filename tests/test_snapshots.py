@@ -1,13 +1,16 @@
-"""The eighteen generated snapshots (lessons/NN_name/{starter,solved}) are what the course promises.
+"""The generated snapshots (lessons/NN_name/{starter,solved}, lessons/homework/starter) are what
+the course promises. The homework has a starter only: its "solved" is solution/ itself.
 
 (a) they are in sync with solution/ (`course build --check`) and clean for ruff (lint, import
     order and format, as a student runs it inside one);
-(b) every change a lesson makes (starter → solved) is led by a `TODO(NN)` of that lesson: each hunk
+(b) every change a lesson makes (starter → solved; for the homework, its starter → solution/ as
+    rendered at its own stage) is led by a `TODO(NN)` of that lesson: each hunk
     of the unified diff (3 lines of context) has a `TODO(NN)` line on its starter side, unless it
     only adds or removes imports (the generator drops those the starter does not use: the code
     that needs them is asked for by a TODO), and every new file is named in a `TODO(NN)` line
     of the starter;
-(c) nothing leaks: no marker text, no `TODO(MM)` outside starter(MM), no homework code;
+(c) nothing leaks: no marker text, no `TODO(MM)` outside starter(MM), no homework code (the
+    homework's starter names it in its TODO comments only);
 (d) each one starts on its own from inside its folder (`alembic upgrade head`, then uvicorn on
     embedded defaults): /docs answers, and /health too once the lesson is solved;
 (e) the tests a snapshot carries pass inside it (solved 05: tests/unit; solved 06 and 08: tests/),
@@ -15,8 +18,8 @@
 (f) the checkpoints tell them apart, one by one: EVERY checkpoint of lesson NN fails on
     starter(NN) (no free points) and passes on solved(NN); `course check NN` passes on solved(NN)
     with every earlier lesson re-checked there too (so each lesson's checkpoints pass on every
-    later snapshot); every homework checkpoint fails on solved(08), where the homework starts,
-    and passes on solution/, with every lesson re-checked. Each snapshot is graded once; the
+    later snapshot); every homework checkpoint fails on the homework's starter and passes on
+    solution/, with every lesson re-checked. Each snapshot is graded once; the
     per-checkpoint tests read its report.
 
 The slow parts run in the background from the start of the module, two at a time (these machines
@@ -24,7 +27,7 @@ have two cores), while the quick checks go on. Grading a testing lesson (05, 06)
 snapshot's tests against seeded bugs, a minute or two each (on two cores the module takes 6-8 min).
 For a quicker local run, SNAPSHOTS_QUICK_GRADING=1 re-checks solved(06), solved(07) and solved(08)
 against lessons 00-04 and their own lesson only, not against 05 and 06 again, and grades the
-homework on solved(08) without re-checking the lessons.
+homework's starter without re-checking the lessons.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ import pytest
 from child_processes import free_port
 
 from course import mutation
+from course.build import load_sources, render_stage
 from course.files import list_files
 from course.grader import GradeReport, grade
 from course.manifest import Lesson, load_manifest
@@ -60,6 +64,7 @@ CHECKPOINTS = ROOT / "checkpoints"
 MANIFEST = load_manifest()
 KINDS = ("starter", "solved")
 SNAPSHOTS = [(lesson, kind) for lesson in MANIFEST.lessons for kind in KINDS]
+SNAPSHOTS.append((MANIFEST.homework, "starter"))  # its answers are solution/: no solved snapshot
 FULL_GRADING = os.environ.get("SNAPSHOTS_QUICK_GRADING") != "1"
 # Lessons whose checkpoints grade tests (mutation runs): expensive to repeat as regressions.
 TESTING_LESSONS = {"05", "06"}
@@ -71,7 +76,7 @@ SUITE_SECONDS = 300.0
 GRADING_SECONDS = 900.0
 GRADING_TEST = "test_checkpoints_tell_starter_from_solved"
 CHECKPOINT_TEST = "test_checkpoint_fails_on_starter_and_passes_on_solved"
-HOMEWORK_TEST = "test_homework_checkpoints_tell_solved_08_from_the_solution"
+HOMEWORK_TEST = "test_homework_checkpoints_tell_its_starter_from_the_solution"
 
 # What must never reach a snapshot.
 MARKER_TEXT = re.compile(r">>>|<<<|---\s*todo\b|^[ \t]*#\|", re.MULTILINE)
@@ -105,9 +110,23 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def decoded(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 @cache
 def texts(lesson: Lesson, kind: str) -> dict[str, str | None]:
-    """Every file of a snapshot (as the build lists them): its text, None when binary."""
+    """Every file of a snapshot (as the build lists them): its text, None when binary.
+
+    The homework's "solved" is solution/ rendered at its own stage (the markers cut out).
+    """
+    if lesson.is_homework and kind == "solved":
+        sources = load_sources(ROOT / "solution", MANIFEST)
+        rendered = render_stage(sources, MANIFEST.source_stage)
+        return {path: decoded(file.data) for path, file in rendered.items()}
     root = folder(lesson, kind)
     found: dict[str, str | None] = {}
     for path in list_files(root):
@@ -184,9 +203,10 @@ class Grading:
         return f"course check {scope} on {where}"
 
 
-# The homework starts from the finished course app and its answers live in solution/ only.
+# The homework starts from its starter (the finished course app with its TODOs); its answers live
+# in solution/ only.
 HOMEWORK_GRADINGS = (
-    Grading("homework", "solved", MANIFEST.lessons[-1].id, regressions=FULL_GRADING),
+    Grading("homework", "starter", "homework", regressions=FULL_GRADING),
     Grading("homework", "solution", "homework", regressions=FULL_GRADING),
 )
 
@@ -396,7 +416,7 @@ def unled_changes(lesson: Lesson) -> list[str]:
     return unled
 
 
-@pytest.mark.parametrize("lesson", MANIFEST.lessons, ids=snapshot_id)
+@pytest.mark.parametrize("lesson", MANIFEST.graded, ids=snapshot_id)
 def test_every_change_of_the_lesson_is_led_by_a_todo(lesson: Lesson) -> None:
     unled = unled_changes(lesson)
     assert not unled, (
@@ -406,6 +426,14 @@ def test_every_change_of_the_lesson_is_led_by_a_todo(lesson: Lesson) -> None:
 
 
 # --- (c) nothing leaks -----------------------------------------------------------------------
+
+
+def is_comment(line: str, path: str) -> bool:
+    """A comment line of Python or YAML, or an HTML/Jinja comment: where a TODO is written."""
+    stripped = line.strip()
+    if path.endswith((".md", ".html")):
+        return stripped.startswith(("<!--", "{#"))
+    return stripped.startswith("#")
 
 
 def leaks(lesson: Lesson, kind: str) -> list[str]:
@@ -421,7 +449,8 @@ def leaks(lesson: Lesson, kind: str) -> list[str]:
             for tag in TODO_TAG.findall(line):
                 if tag not in allowed:
                     found.append(f"TODO({tag}) at {where}")
-            if HOMEWORK_TEXT.search(line):
+            asked_for = lesson.is_homework and kind == "starter" and is_comment(line, path)
+            if HOMEWORK_TEXT.search(line) and not asked_for:
                 found.append(f"homework code at {where}")
     return found
 
@@ -618,7 +647,7 @@ def test_checkpoint_fails_on_starter_and_passes_on_solved(
 
 
 @pytest.mark.timeout(3 * GRADING_SECONDS)
-def test_homework_checkpoints_tell_solved_08_from_the_solution(background: Background) -> None:
+def test_homework_checkpoints_tell_its_starter_from_the_solution(background: Background) -> None:
     start, answers = HOMEWORK_GRADINGS
     report, seconds = background.result(start, lambda: run_grading(start), 3 * GRADING_SECONDS)
     summary = f"{start.label} ({seconds:.0f} s): {describe(report)}"

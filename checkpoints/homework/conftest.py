@@ -5,12 +5,19 @@ from pathlib import Path
 import pytest
 
 from course import mutation
-from course.mutants import HOMEWORK
+from course.mutants import HOMEWORK, HOMEWORK_UNIT
 
 
 @pytest.fixture
 def homework_suite(request: pytest.FixtureRequest, student_dir: Path, course_root: Path):
     lesson, paths = HOMEWORK.lesson, HOMEWORK.paths
+    return mutation.suite_for(request.session, student_dir, course_root, lesson, paths)
+
+
+@pytest.fixture
+def homework_unit_suite(request: pytest.FixtureRequest, student_dir: Path, course_root: Path):
+    """The student's tests/unit alone: HW.7 is earned by a unit test, not by the integration one."""
+    lesson, paths = HOMEWORK_UNIT.lesson, HOMEWORK_UNIT.paths
     return mutation.suite_for(request.session, student_dir, course_root, lesson, paths)
 
 

@@ -1,6 +1,8 @@
 """The homework, levels 2 and 3: the API behaviour, and the student's own tests of it.
 
-Level 1 (run the stack, walk the flow in Swagger, read a coverage report) has nothing to grade.
+Level 1 (run the stack, walk the flow in Swagger, read a coverage report) is no checkpoint:
+`course checklist` verifies what it can of it.
+
 The API checkpoints run against the student's app; the test checkpoints run the student's tests/
 on solution/ (the reference answers) and on it with one bug planted (course/mutants.py).
 """
@@ -16,7 +18,7 @@ import pytest
 
 from course import mutation
 from course.checkpoint import checkpoint
-from course.mutants import HOMEWORK
+from course.mutants import HOMEWORK, HOMEWORK_UNIT
 
 BIRTHDAYS = "/api/v1/contacts/birthdays"
 RESET = "/api/v1/auth/password-reset"
@@ -100,6 +102,22 @@ async def test_delete_invalidates_the_birthdays_cache(
 @slow
 def test_tests_catch_delete_without_invalidation(homework_suite: mutation.Suite) -> None:
     HOMEWORK.assert_caught(homework_suite, "delete-not-invalidated")
+
+
+@checkpoint(
+    id="HW.7",
+    title="Рівень 2: ваш unit-тест delete_contact перевіряє, який ключ кешу видалено",
+    points=2,
+    hint="Unit-тест у tests/unit (наприклад, tests/unit/test_contact_service.py): redis = "
+    "AsyncMock(), контакт у базі, delete_contact(...), потім "
+    "redis.delete.assert_awaited_once_with(ключ birthdays:{id власника}:{дата}).",
+)
+@slow
+def test_unit_tests_catch_a_delete_that_misses_the_cache(
+    homework_unit_suite: mutation.Suite,
+) -> None:
+    for mutant in HOMEWORK_UNIT.mutants:
+        HOMEWORK_UNIT.assert_caught(homework_unit_suite, mutant.id)
 
 
 # --- level 3 ------------------------------------------------------------------------------------

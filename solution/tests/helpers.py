@@ -37,6 +37,9 @@ def reset_token_from_email(mock_mail: AsyncMock) -> str:
     return match.group(1)
 
 
+# --- todo
+# TODO(homework) [чекпойнт HW.6]: хелпер, що дістає токен із листа скидання пароля: лист — у
+#   mock_mail.send_message.call_args.args[0] (AsyncMock), токен — у його body.
 # <<< lesson homework
 def contact_payload(**overrides: object) -> dict[str, object]:
     payload: dict[str, object] = {

@@ -79,6 +79,9 @@ async def get_current_user(
         raise unauthorized
     # >>> lesson homework
     auth_service.ensure_current_session(user, payload)
+    # --- todo
+    # TODO(homework) [чекпойнт HW.4]: (за бажанням) access-токен, виданий до зміни пароля, → 401:
+    #   auth_service.ensure_current_session(user, payload).
     # <<< lesson homework
     return user
 

@@ -19,6 +19,8 @@ REFRESH = "refresh"
 EMAIL_VERIFY = "email_verify"
 # >>> lesson homework
 PASSWORD_RESET = "password_reset"
+# --- todo
+# TODO(homework) [чекпойнт HW.5]: четверте призначення токена PASSWORD_RESET = "password_reset".
 # <<< lesson homework
 
 # Three tokens, three secrets: a leaked secret compromises one kind of token, not all of them.
@@ -29,6 +31,9 @@ _SECRETS = {
     # >>> lesson homework
     # Reset tokens share the email secret; the purpose claim keeps the two apart.
     PASSWORD_RESET: lambda: settings.EMAIL_TOKEN_SECRET,
+    # --- todo
+    # TODO(homework) [чекпойнт HW.5]: секрет для PASSWORD_RESET (можна EMAIL_TOKEN_SECRET: токени
+    #   розрізняє claim purpose).
     # <<< lesson homework
 }
 # --- todo
@@ -74,6 +79,9 @@ class TokenPayload:
     # <<< lesson 04
     # >>> lesson homework
     version: int = 0  # the user's token_version when issued: a password change raises it
+    # --- todo
+    # TODO(homework) [чекпойнт HW.4]: (за бажанням) version: int = 0 — users.token_version на момент
+    #   видачі (claim "ver"): скидання пароля завершує всі старі сесії.
     # <<< lesson homework
 
 
@@ -124,6 +132,8 @@ def _payload(claims: dict[str, Any]) -> TokenPayload:
         # <<< lesson 04
         # >>> lesson homework
         version=claims.get("ver", 0),
+        # --- todo
+        # TODO(homework) [чекпойнт HW.4]: (за бажанням) version=claims.get("ver", 0).
         # <<< lesson homework
     )
 
@@ -228,6 +238,10 @@ def decode_password_reset_token(token: str) -> TokenPayload:
     return decode_token(token, PASSWORD_RESET)
 
 
+# --- todo
+# TODO(homework) [чекпойнти HW.3–HW.5]: create_password_reset_token(email) — токен призначення
+#   PASSWORD_RESET, що живе 1 годину (create_token); decode_password_reset_token(token) — через
+#   decode_token(token, PASSWORD_RESET), тож токен верифікації email тут не пройде.
 # <<< lesson homework
 # --- todo
 # TODO(01) [чекпойнти 01.2, 01.3, 01.7]: три токени, три секрети, claim `purpose`:

@@ -20,6 +20,11 @@ class User(TimestampMixin, Base):
     # >>> lesson homework
     # Raised by every password change; tokens carry the value they were issued with.
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # --- todo
+    # TODO(homework) [чекпойнт HW.4]: (за бажанням) alembic/versions/0004_token_version.py і тут
+    #   лічильник token_version: Mapped[int] (0, server_default "0"), що росте з кожною зміною
+    #   пароля: міграція (`alembic revision -m "token version"`, down_revision "0003") додає
+    #   колонку.
     # <<< lesson homework
 
     contacts: Mapped[list["Contact"]] = relationship(  # noqa: F821

@@ -82,4 +82,7 @@ class PasswordResetConfirm(BaseModel):
     new_password: Password
 
 
+# --- todo
+# TODO(homework) [чекпойнт HW.4]: схема PasswordResetConfirm з полями token: str і
+#   new_password: Password (ті самі правила, що й для пароля при реєстрації).
 # <<< lesson homework

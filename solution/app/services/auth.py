@@ -49,6 +49,9 @@ def issue_token_pair(user: User, family: str | None = None) -> TokenPair:
     session: dict[str, str | int] = {"fam": family or uuid.uuid4().hex}
     # >>> lesson homework
     session["ver"] = user.token_version  # a password change makes every older token stale
+    # --- todo
+    # TODO(homework) [чекпойнт HW.4]: (за бажанням) claim "ver" = user.token_version в обох
+    #   токенах.
     # <<< lesson homework
     return TokenPair(
         access_token=create_access_token(user.email, **session),
@@ -173,6 +176,9 @@ async def refresh_tokens(session: AsyncSession, redis: Redis, refresh_token: str
         raise InvalidCredentialsError("Invalid refresh token")
     # >>> lesson homework
     ensure_current_session(user, payload)
+    # --- todo
+    # TODO(homework) [чекпойнт HW.4]: (за бажанням) refresh-токен, виданий до зміни пароля, → 401
+    #   (ensure_current_session).
     # <<< lesson homework
     # Rotation: a refresh token works once, so a stolen copy dies with the next refresh.
     await _revoke(redis, payload)
@@ -233,4 +239,14 @@ def ensure_current_session(user: User, payload: TokenPayload) -> None:
         raise InvalidCredentialsError("Token has been revoked")
 
 
+# --- todo
+# TODO(homework) [чекпойнти HW.4, HW.5]: reset_password(session, redis, token, new_password):
+#   - _decode_one_time_token(token, decode_password_reset_token) — не той purpose, прострочений
+#     чи зіпсований токен → 400 (InvalidInputError);
+#   - токен одноразовий: jti використаного токена — у чорний список Redis, як при logout
+#     (_check_not_revoked, _revoke); вдруге → 400 "Token has already been used", Redis
+#     недоступний → 503;
+#   - користувача немає → 400 "Invalid token"; інакше users.set_password(session, user,
+#     new_password).
+#   (За бажанням) ensure_current_session(user, payload): токен зі старим "ver" → 401.
 # <<< lesson homework

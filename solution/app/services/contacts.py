@@ -119,6 +119,9 @@ async def delete_contact(
     # >>> lesson homework
     redis: Redis,
     today: date,
+    # --- todo
+    # TODO(homework) [чекпойнти HW.1, HW.7]: додайте параметри `redis: Redis, today: date`, як у
+    #   create_contact і update_contact.
     # <<< lesson homework
 ) -> None:
     contact = await get_contact(session, owner, contact_id)
@@ -127,6 +130,10 @@ async def delete_contact(
     # >>> lesson homework
     # Homework, level 2: a deleted contact must leave the cached birthday list at once.
     await invalidate(redis, birthdays_cache_key(owner.id, today))
+    # --- todo
+    # TODO(homework) [чекпойнти HW.1, HW.7]: після commit видаліть кеш днів народження цього
+    #   користувача за сьогодні — `invalidate(redis, birthdays_cache_key(owner.id, today))`, так
+    #   само, як create_contact. Інакше видалений контакт ще годину (TTL) лишається в /birthdays.
     # <<< lesson homework
 
 

@@ -1,6 +1,8 @@
 # >>> file given 01
 # >>> lesson homework
 """Verification (and password-reset) emails through FastAPI-Mail, rendered from HTML templates."""
+# --- todo
+# TODO(homework) [чекпойнт HW.3]: модуль надсилатиме й лист скидання пароля — оновіть docstring.
 # <<< lesson homework
 # >>> until homework
 #| """Verification emails through FastAPI-Mail, rendered from HTML templates."""
@@ -78,4 +80,8 @@ async def send_password_reset_email(mailer: FastMail, email: str, token: str) ->
     await _send(mailer, email, "Reset your password", "password_reset_email.html", token=token)
 
 
+# --- todo
+# TODO(homework) [чекпойнт HW.3]: новий шаблон app/templates/password_reset_email.html і
+#   send_password_reset_email(mailer, email, token) — лист "Reset your password" через _send із
+#   цим шаблоном; у листі видно сам токен (наприклад, у <pre>{{ token }}</pre>).
 # <<< lesson homework

@@ -100,4 +100,7 @@ async def set_password(session: AsyncSession, user: User, password: str) -> User
     return user
 
 
+# --- todo
+# TODO(homework) [чекпойнт HW.4]: set_password(session, user, password): збережіть
+#   hash_password(password) у user.hashed_password (і за бажанням збільште user.token_version).
 # <<< lesson homework

@@ -645,6 +645,11 @@ async def test_password_reset_token_does_not_verify_an_email(
     assert resp.json()["detail"] == "Wrong token purpose"
 
 
+# --- todo
+# TODO(homework) [чекпойнт HW.6]: integration-тести скидання пароля (fixtures client, mock_mail,
+#   test_user): request → 202 і для невідомого email (лист лише відомому); повний flow: request →
+#   токен з листа → confirm → старий пароль 401, новий — логін → той самий токен удруге → 400;
+#   токен верифікації email на /password-reset/confirm → 400.
 # <<< lesson homework
 # --- todo
 # TODO(06) [чекпойнти 06.4, 06.5, 06.7]: інтеграційні тести auth через HTTP (fixture `client`,

@@ -2,6 +2,7 @@
 """Upcoming birthdays: the date arithmetic and the service on an in-memory database."""
 
 from datetime import date, timedelta
+from unittest.mock import AsyncMock
 
 import pytest
 from redis.asyncio import Redis
@@ -11,6 +12,7 @@ from app.models import User
 from app.services.contacts import (
     birthdays_cache_key,
     days_until_birthday,
+    delete_contact,
     next_birthday,
     upcoming_birthdays,
     upcoming_birthdays_cached,
@@ -187,3 +189,27 @@ async def test_cached_birthdays_are_stored_under_the_user_and_date_key(
 #     першими, лише контакти власника;
 #   - upcoming_birthdays_cached кладе відповідь під ключ birthdays:{user_id}:{date}.
 # <<< lesson 05
+# >>> lesson homework
+
+
+# --- the delete, with Redis as a mock (homework, level 2) ---------------------------------------
+
+
+async def test_delete_contact_invalidates_the_owners_birthday_cache(
+    async_session: AsyncSession, owner: User
+) -> None:
+    [contact] = await add_contacts(async_session, owner, [date(1990, 2, 23)])
+    redis = AsyncMock()  # no Redis at all: the test sees which key the service deletes
+
+    await delete_contact(async_session, owner, contact.id, redis, TODAY)
+
+    redis.delete.assert_awaited_once_with(f"birthdays:{owner.id}:2026-02-21")
+    assert await upcoming_birthdays(async_session, owner, TODAY, days=7) == []
+
+
+# --- todo
+# TODO(homework) [чекпойнт HW.7]: unit-тест delete_contact: redis = AsyncMock() замість Redis,
+#   контакт у базі (add_contacts, fixture owner); після delete_contact(async_session, owner,
+#   contact.id, redis, TODAY) перевірте, що видалено саме ключ кешу днів народження цього
+#   користувача за TODAY (redis.delete.assert_awaited_once_with(...)).
+# <<< lesson homework

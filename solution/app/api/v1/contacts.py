@@ -118,6 +118,9 @@ async def delete_contact(
     today: TodayDep,
 ) -> None:
     await contact_service.delete_contact(session, user, contact_id, redis, today)
+    # --- todo
+    # TODO(homework) [чекпойнт HW.1]: додайте `redis: RedisDep`, `today: TodayDep` і передайте їх
+    #   у contact_service.delete_contact — як у create_contact та update_contact вище.
     # <<< lesson homework
     # >>> until homework
     #| ) -> None:

@@ -1,0 +1,98 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+from fastapi.responses import JSONResponse
+
+from app.api.deps import (
+    RedisDep,
+    SessionDep,
+    TodayDep,
+    VerifiedUser,
+)
+from app.api.responses import BODY_ERRORS, errors
+from app.schemas.contact import (
+    BirthdayContact,
+    ContactCreate,
+    ContactPage,
+    ContactRead,
+    ContactUpdate,
+)
+from app.services import contacts as contact_service
+
+router = APIRouter(prefix="/contacts", tags=["contacts"], responses=errors(401, 403))
+
+# Ids and offsets beyond a 32-bit INTEGER would overflow in PostgreSQL: a 422, never a 500.
+MAX_DB_INT = 2**31 - 1
+ContactId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+
+
+@router.post(
+    "",
+    response_model=ContactRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(*BODY_ERRORS, 409),
+)
+async def create_contact(
+    body: ContactCreate,
+    user: VerifiedUser,
+    session: SessionDep,
+    redis: RedisDep,
+    today: TodayDep,
+):
+    return await contact_service.create_contact(session, user, body, redis, today)
+
+
+@router.get("", response_model=ContactPage)
+async def list_contacts(
+    user: VerifiedUser,
+    session: SessionDep,
+    skip: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+    q: Annotated[str | None, Query(max_length=100, description="Search names and email")] = None,
+):
+    return await contact_service.list_contacts(session, user, skip, limit, q)
+
+
+# Declared before /{contact_id}: otherwise "birthdays" would be parsed as an id.
+@router.get("/birthdays", response_model=list[BirthdayContact])
+async def upcoming_birthdays(
+    user: VerifiedUser,
+    session: SessionDep,
+    redis: RedisDep,
+    today: TodayDep,
+    days: Annotated[int, Query(ge=0, le=366)] = 7,
+) -> JSONResponse:
+    found = await contact_service.upcoming_birthdays_cached(session, redis, user, today, days)
+    # Already validated when it was cached: answering it as it is keeps a cache hit cheap.
+    return JSONResponse(found)
+
+
+# {contact_id:int}: /birthdays never matches these routes, so PUT /birthdays is a 405.
+@router.get("/{contact_id:int}", response_model=ContactRead, responses=errors(404))
+async def read_contact(contact_id: ContactId, user: VerifiedUser, session: SessionDep):
+    return await contact_service.get_contact(session, user, contact_id)
+
+
+@router.put(
+    "/{contact_id:int}", response_model=ContactRead, responses=errors(*BODY_ERRORS, 404, 409)
+)
+async def update_contact(
+    contact_id: ContactId,
+    body: ContactUpdate,
+    user: VerifiedUser,
+    session: SessionDep,
+    redis: RedisDep,
+    today: TodayDep,
+):
+    return await contact_service.update_contact(session, user, contact_id, body, redis, today)
+
+
+@router.delete("/{contact_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
+async def delete_contact(
+    contact_id: ContactId,
+    user: VerifiedUser,
+    session: SessionDep,
+    # TODO(homework) [чекпойнт HW.1]: додайте `redis: RedisDep`, `today: TodayDep` і передайте їх
+    #   у contact_service.delete_contact — як у create_contact та update_contact вище.
+) -> None:
+    await contact_service.delete_contact(session, user, contact_id)

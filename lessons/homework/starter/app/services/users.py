@@ -1,0 +1,81 @@
+"""Users: registration, verification, authentication and the profile."""
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.security import (
+    MAX_PASSWORD_BYTES,
+    hash_password,
+    verify_password,
+    verify_password_of_nobody,
+)
+from app.models import User
+from app.schemas.user import UserCreate, UserUpdate
+from app.services.errors import (
+    ConflictError,
+    InvalidCredentialsError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+
+
+async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(select(User).where(User.email == email.lower()))
+
+
+async def create_user(session: AsyncSession, data: UserCreate) -> User:
+    user = User(
+        email=data.email.lower(),
+        hashed_password=await hash_password(data.password),
+        full_name=data.full_name,
+    )
+    session.add(user)
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        # The unique index decides: two concurrent registrations cannot both pass a pre-check.
+        await session.rollback()
+        raise ConflictError("Email already registered") from exc
+    return user
+
+
+async def mark_verified(session: AsyncSession, email: str) -> User:
+    user = await get_user_by_email(session, email)
+    if user is None:
+        raise NotFoundError("User not found")
+    if not user.is_verified:  # verifying twice is harmless and changes nothing
+        user.is_verified = True
+        await session.commit()
+    return user
+
+
+async def authenticate(session: AsyncSession, email: str, password: str) -> User:
+    if len(password.encode()) > MAX_PASSWORD_BYTES:  # no account has one; passlib would raise
+        raise InvalidCredentialsError("Incorrect email or password")
+    user = await get_user_by_email(session, email)
+    if user is None:
+        await verify_password_of_nobody(password)  # the same time as a wrong password
+        raise InvalidCredentialsError("Incorrect email or password")
+    if not await verify_password(password, user.hashed_password):
+        raise InvalidCredentialsError("Incorrect email or password")
+    if not user.is_verified:
+        # 403, not 401: we know who this is, they may not log in yet.
+        raise PermissionDeniedError("Email not verified")
+    return user
+
+
+async def update_profile(session: AsyncSession, user: User, data: UserUpdate) -> User:
+    user.full_name = data.full_name
+    await session.commit()
+    return user
+
+
+async def set_avatar_url(session: AsyncSession, user: User, url: str) -> User:
+    user.avatar_url = url
+    await session.commit()
+    return user
+
+
+# TODO(homework) [чекпойнт HW.4]: set_password(session, user, password): збережіть
+#   hash_password(password) у user.hashed_password (і за бажанням збільште user.token_version).

@@ -1,0 +1,528 @@
+"""Contacts over HTTP: CRUD, validation, pagination, search, access rules and birthdays."""
+
+from datetime import date
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import User
+from tests.conftest import UserFactory
+from tests.helpers import TODAY, bearer, contact_payload
+
+CONTACTS = "/api/v1/contacts"
+Headers = dict[str, str]
+
+
+async def post_contact(client: AsyncClient, headers: Headers, **fields: object) -> dict:
+    resp = await client.post(CONTACTS, json=contact_payload(**fields), headers=headers)
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+# --- create ---------------------------------------------------------------------------------
+
+
+async def test_create_returns_201_and_echoes_the_contact_with_an_id(
+    client: AsyncClient, auth_headers: Headers
+) -> None:
+    payload = contact_payload()
+
+    resp = await client.post(CONTACTS, json=payload, headers=auth_headers)
+
+    assert resp.status_code == 201
+    body = resp.json()
+    assert isinstance(body["id"], int)
+    assert {key: body[key] for key in payload} == payload
+
+
+async def test_create_without_notes_stores_null_notes(
+    client: AsyncClient, auth_headers: Headers
+) -> None:
+    payload = contact_payload()
+    del payload["notes"]
+
+    resp = await client.post(CONTACTS, json=payload, headers=auth_headers)
+
+    assert resp.status_code == 201
+    assert resp.json()["notes"] is None
+
+
+async def test_duplicate_email_for_the_same_owner_is_409(
+    client: AsyncClient, auth_headers: Headers
+) -> None:
+    await post_contact(client, auth_headers, email="dup@example.com")
+
+    resp = await client.post(
+        CONTACTS,
+        json=contact_payload(email="dup@example.com", first_name="Other"),
+        headers=auth_headers,
+    )
+
+    assert resp.status_code == 409
+    assert "detail" in resp.json()
+    listing = await client.get(CONTACTS, headers=auth_headers)
+    assert listing.json()["total"] == 1
+
+
+async def test_same_email_in_another_users_address_book_is_allowed(
+    client: AsyncClient, auth_headers: Headers, make_user: UserFactory
+) -> None:
+    bob = await make_user("bob@example.com")
+    await post_contact(client, auth_headers, email="shared@example.com")
+
+    resp = await client.post(
+        CONTACTS, json=contact_payload(email="shared@example.com"), headers=bearer(bob)
+    )
+
+    assert resp.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("overrides", "missing", "bad_field"),
+    [
+        pytest.param({"email": "not-an-email"}, None, "email", id="bad-email"),
+        pytest.param({}, "last_name", "last_name", id="missing-field"),
+        pytest.param({"birthday": "1990-13-45"}, None, "birthday", id="bad-birthday"),
+        pytest.param({"birthday": "yesterday"}, None, "birthday", id="birthday-not-a-date"),
+        pytest.param({"phone": "call me maybe"}, None, "phone", id="bad-phone"),
+        pytest.param({"phone": "1"}, None, "phone", id="phone-too-short"),
+        pytest.param({"first_name": ""}, None, "first_name", id="empty-first-name"),
+    ],
+)
+async def test_invalid_input_is_422_naming_the_field(
+    client: AsyncClient,
+    auth_headers: Headers,
+    overrides: dict[str, object],
+    missing: str | None,
+    bad_field: str,
+) -> None:
+    payload = contact_payload(**overrides)
+    if missing:
+        del payload[missing]
+
+    resp = await client.post(CONTACTS, json=payload, headers=auth_headers)
+
+    assert resp.status_code == 422
+    assert bad_field in {error["loc"][-1] for error in resp.json()["detail"]}
+    assert (await client.get(CONTACTS, headers=auth_headers)).json()["total"] == 0
+
+
+# --- read, update, delete ---------------------------------------------------------------------
+
+
+async def test_get_by_id_returns_the_contact(client: AsyncClient, auth_headers: Headers) -> None:
+    created = await post_contact(client, auth_headers)
+
+    resp = await client.get(f"{CONTACTS}/{created['id']}", headers=auth_headers)
+
+    assert resp.status_code == 200
+    assert resp.json() == created
+
+
+async def test_get_of_an_unknown_id_is_404(client: AsyncClient, auth_headers: Headers) -> None:
+    resp = await client.get(f"{CONTACTS}/999999", headers=auth_headers)
+
+    assert resp.status_code == 404
+    assert resp.json() == {"detail": "Contact not found"}
+
+
+async def test_put_replaces_the_fields_and_persists(
+    client: AsyncClient, auth_headers: Headers
+) -> None:
+    created = await post_contact(client, auth_headers)
+    changes = contact_payload(
+        first_name="Lesya",
+        last_name="Ukrainka",
+        email="lesya@example.com",
+        phone="+380 (44) 123-45-67",
+        birthday="1971-02-25",
+        notes=None,
+    )
+
+    resp = await client.put(f"{CONTACTS}/{created['id']}", json=changes, headers=auth_headers)
+
+    assert resp.status_code == 200
+    assert resp.json() == changes | {"id": created["id"]}
+    reread = await client.get(f"{CONTACTS}/{created['id']}", headers=auth_headers)
+    assert reread.json() == changes | {"id": created["id"]}
+
+
+async def test_put_to_an_email_another_own_contact_has_is_409(
+    client: AsyncClient, auth_headers: Headers
+) -> None:
+    await post_contact(client, auth_headers, email="first@example.com")
+    second = await post_contact(client, auth_headers, email="second@example.com")
+
+    resp = await client.put(
+        f"{CONTACTS}/{second['id']}",
+        json=contact_payload(email="first@example.com"),
+        headers=auth_headers,
+    )
+
+    assert resp.status_code == 409
+    reread = await client.get(f"{CONTACTS}/{second['id']}", headers=auth_headers)
+    assert reread.json()["email"] == "second@example.com"
+
+
+async def test_put_with_invalid_body_is_422_and_changes_nothing(
+    client: AsyncClient, auth_headers: Headers
+) -> None:
+    created = await post_contact(client, auth_headers)
+
+    resp = await client.put(
+        f"{CONTACTS}/{created['id']}",
+        json=contact_payload(email="broken"),
+        headers=auth_headers,
+    )
+
+    assert resp.status_code == 422
+    assert (await client.get(f"{CONTACTS}/{created['id']}", headers=auth_headers)).json() == (
+        created
+    )
+
+
+async def test_delete_is_204_then_the_contact_is_gone(
+    client: AsyncClient, auth_headers: Headers
+) -> None:
+    created = await post_contact(client, auth_headers)
+    url = f"{CONTACTS}/{created['id']}"
+
+    resp = await client.delete(url, headers=auth_headers)
+
+    assert resp.status_code == 204
+    assert resp.content == b""
+    assert (await client.get(url, headers=auth_headers)).status_code == 404
+    assert (await client.delete(url, headers=auth_headers)).status_code == 404
+    assert (await client.get(CONTACTS, headers=auth_headers)).json() == {"items": [], "total": 0}
+
+
+# --- list: pagination and search ----------------------------------------------------------
+
+
+async def test_list_answers_items_and_total(client: AsyncClient, auth_headers: Headers) -> None:
+    created = await post_contact(client, auth_headers)
+
+    resp = await client.get(CONTACTS, headers=auth_headers)
+
+    assert resp.status_code == 200
+    assert resp.json() == {"items": [created], "total": 1}
+
+
+async def test_pagination_pages_through_in_creation_order_with_a_constant_total(
+    client: AsyncClient, auth_headers: Headers
+) -> None:
+    ids = [
+        (await post_contact(client, auth_headers, email=f"c{n}@example.com"))["id"]
+        for n in range(5)
+    ]
+
+    pages = [
+        (await client.get(CONTACTS, params={"skip": skip, "limit": 2}, headers=auth_headers))
+        for skip in (0, 2, 4, 6)
+    ]
+
+    assert all(page.status_code == 200 for page in pages)
+    assert [[item["id"] for item in page.json()["items"]] for page in pages] == [
+        ids[0:2],
+        ids[2:4],
+        ids[4:5],
+        [],
+    ]
+    assert {page.json()["total"] for page in pages} == {5}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"limit": 0}, id="limit-0"),
+        pytest.param({"limit": 101}, id="limit-101"),
+        pytest.param({"skip": -1}, id="negative-skip"),
+        pytest.param({"limit": "many"}, id="limit-not-a-number"),
+    ],
+)
+async def test_out_of_range_paging_parameters_are_422(
+    client: AsyncClient, auth_headers: Headers, params: dict[str, object]
+) -> None:
+    resp = await client.get(CONTACTS, params=params, headers=auth_headers)
+
+    assert resp.status_code == 422
+
+
+@pytest.mark.parametrize("limit", [1, 100])
+async def test_limit_bounds_are_inclusive(
+    client: AsyncClient, auth_headers: Headers, limit: int
+) -> None:
+    resp = await client.get(CONTACTS, params={"limit": limit}, headers=auth_headers)
+
+    assert resp.status_code == 200
+
+
+@pytest.fixture
+async def address_book(client: AsyncClient, auth_headers: Headers) -> dict[str, int]:
+    people = {
+        "taras": contact_payload(
+            first_name="Taras", last_name="Shevchenko", email="taras@example.ua"
+        ),
+        "lesya": contact_payload(first_name="Lesya", last_name="Ukrainka", email="lesya@mail.com"),
+        "ivan": contact_payload(first_name="Ivan", last_name="Franko", email="ivan@kobzar.org"),
+    }
+    return {
+        name: (await post_contact(client, auth_headers, **p))["id"] for name, p in people.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        pytest.param("taras", {"taras"}, id="first-name-lowercase"),
+        pytest.param("LESYA", {"lesya"}, id="first-name-uppercase"),
+        pytest.param("fRaNk", {"ivan"}, id="last-name-mixed-case"),
+        pytest.param("KOBZAR.ORG", {"ivan"}, id="email-domain"),
+        pytest.param("ko", {"ivan", "taras"}, id="substring-of-two-last-names"),
+        pytest.param("nobody", set(), id="no-match"),
+    ],
+)
+async def test_search_matches_names_and_email_case_insensitively(
+    client: AsyncClient,
+    auth_headers: Headers,
+    address_book: dict[str, int],
+    q: str,
+    expected: set[str],
+) -> None:
+    resp = await client.get(CONTACTS, params={"q": q}, headers=auth_headers)
+
+    assert resp.status_code == 200
+    found = {item["id"] for item in resp.json()["items"]}
+    assert found == {address_book[name] for name in expected}
+    assert resp.json()["total"] == len(expected)
+
+
+@pytest.mark.parametrize("q", ["Тарас", "тарас", "ТАРАС", "шевч", "ШЕВЧЕНКО"])
+async def test_search_ignores_case_in_cyrillic_too(
+    client: AsyncClient, auth_headers: Headers, q: str
+) -> None:
+    # SQLite's own lower() folds ASCII only; the app gives it a Unicode one (as PostgreSQL has).
+    created = await post_contact(client, auth_headers, first_name="Тарас", last_name="Шевченко")
+    await post_contact(client, auth_headers, first_name="Леся", email="lesya@example.com")
+
+    resp = await client.get(CONTACTS, params={"q": q}, headers=auth_headers)
+
+    assert resp.json() == {"items": [created], "total": 1}
+
+
+async def test_search_does_not_match_phone_or_notes(
+    client: AsyncClient, auth_headers: Headers, address_book: dict[str, int]
+) -> None:
+    for q in ("380501234567", "poet"):  # phone and notes of every contact in the book
+        resp = await client.get(CONTACTS, params={"q": q}, headers=auth_headers)
+        assert resp.json() == {"items": [], "total": 0}
+
+
+async def test_search_total_counts_matches_not_the_page(
+    client: AsyncClient, auth_headers: Headers
+) -> None:
+    for n in range(3):
+        await post_contact(client, auth_headers, first_name="Maria", email=f"m{n}@example.com")
+    await post_contact(client, auth_headers, first_name="Petro", email="p@example.com")
+
+    resp = await client.get(CONTACTS, params={"q": "maria", "limit": 1}, headers=auth_headers)
+
+    assert len(resp.json()["items"]) == 1
+    assert resp.json()["total"] == 3
+
+
+# --- who may call the contacts routes ------------------------------------------------------
+
+EVERY_CONTACTS_ROUTE = [
+    pytest.param("POST", CONTACTS, id="create"),
+    pytest.param("GET", CONTACTS, id="list"),
+    pytest.param("GET", f"{CONTACTS}/birthdays", id="birthdays"),
+    pytest.param("GET", f"{CONTACTS}/1", id="read"),
+    pytest.param("PUT", f"{CONTACTS}/1", id="update"),
+    pytest.param("DELETE", f"{CONTACTS}/1", id="delete"),
+]
+
+
+def _json_for(method: str) -> dict[str, object] | None:
+    return contact_payload() if method in {"POST", "PUT"} else None
+
+
+@pytest.mark.parametrize(("method", "url"), EVERY_CONTACTS_ROUTE)
+async def test_unverified_user_gets_403_on_every_contacts_route(
+    client: AsyncClient, make_user: UserFactory, method: str, url: str
+) -> None:
+    unverified = await make_user("new@example.com", verified=False)
+
+    resp = await client.request(method, url, json=_json_for(method), headers=bearer(unverified))
+
+    assert resp.status_code == 403
+    assert resp.json() == {"detail": "Email not verified"}
+
+
+@pytest.mark.parametrize(("method", "url"), EVERY_CONTACTS_ROUTE)
+async def test_request_without_a_token_gets_401_on_every_contacts_route(
+    client: AsyncClient, method: str, url: str
+) -> None:
+    resp = await client.request(method, url, json=_json_for(method))
+
+    assert resp.status_code == 401
+    assert resp.headers["WWW-Authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("token", ["garbage", "a.b.c"])
+async def test_request_with_an_invalid_token_gets_401(client: AsyncClient, token: str) -> None:
+    resp = await client.get(CONTACTS, headers={"Authorization": f"Bearer {token}"})
+
+    assert resp.status_code == 401
+
+
+async def test_token_of_a_deleted_user_gets_401(
+    client: AsyncClient, async_session: AsyncSession, test_user: User, auth_headers: Headers
+) -> None:
+    await async_session.delete(test_user)
+    await async_session.commit()
+
+    resp = await client.get(CONTACTS, headers=auth_headers)
+
+    assert resp.status_code == 401
+
+
+# --- upcoming birthdays ------------------------------------------------------------------------
+
+
+def birthday(month: int, day: int, year: int = 1990) -> str:
+    return date(year, month, day).isoformat()
+
+
+async def test_birthdays_lists_the_next_7_days_soonest_first_with_days_until(
+    client: AsyncClient, auth_headers: Headers
+) -> None:
+    # TODAY is Saturday 21 Feb 2026: the default window is 21 Feb … 28 Feb.
+    assert TODAY == date(2026, 2, 21)
+    in_window = {
+        "in3@example.com": (birthday(2, 24, 2000), 3),
+        "today@example.com": (birthday(2, 21, 1985), 0),
+        "leap@example.com": (birthday(2, 29, 1992), 7),  # 29 Feb → 28 Feb in 2026
+    }
+    outside = {
+        "yesterday@example.com": birthday(2, 20),
+        "in8@example.com": birthday(3, 1),
+        "summer@example.com": birthday(7, 15),
+    }
+    for email, (born, _) in in_window.items():
+        await post_contact(client, auth_headers, email=email, birthday=born)
+    for email, born in outside.items():
+        await post_contact(client, auth_headers, email=email, birthday=born)
+
+    resp = await client.get(f"{CONTACTS}/birthdays", headers=auth_headers)
+
+    assert resp.status_code == 200
+    body = resp.json()
+    assert [(item["email"], item["days_until"]) for item in body] == [
+        ("today@example.com", 0),
+        ("in3@example.com", 3),
+        ("leap@example.com", 7),
+    ]
+    assert {item["birthday"] for item in body} == {born for born, _ in in_window.values()}
+
+
+async def test_birthdays_window_follows_the_days_parameter(
+    client: AsyncClient, auth_headers: Headers
+) -> None:
+    await post_contact(client, auth_headers, email="soon@example.com", birthday=birthday(2, 22))
+    await post_contact(client, auth_headers, email="later@example.com", birthday=birthday(3, 10))
+
+    week = await client.get(f"{CONTACTS}/birthdays", params={"days": 7}, headers=auth_headers)
+    month = await client.get(f"{CONTACTS}/birthdays", params={"days": 30}, headers=auth_headers)
+    today_only = await client.get(f"{CONTACTS}/birthdays", params={"days": 0}, headers=auth_headers)
+
+    assert [c["email"] for c in week.json()] == ["soon@example.com"]
+    assert [(c["email"], c["days_until"]) for c in month.json()] == [
+        ("soon@example.com", 1),
+        ("later@example.com", 17),
+    ]
+    assert today_only.json() == []
+
+
+async def test_birthdays_of_an_empty_address_book_is_an_empty_list(
+    client: AsyncClient, auth_headers: Headers
+) -> None:
+    resp = await client.get(f"{CONTACTS}/birthdays", headers=auth_headers)
+
+    assert resp.status_code == 200
+    assert resp.json() == []
+
+
+@pytest.mark.parametrize("days", [-1, 367, "week"])
+async def test_birthdays_rejects_a_bad_days_parameter(
+    client: AsyncClient, auth_headers: Headers, days: object
+) -> None:
+    resp = await client.get(f"{CONTACTS}/birthdays", params={"days": days}, headers=auth_headers)
+
+    assert resp.status_code == 422
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+@pytest.mark.parametrize("contact_id", [0, 2**31, 2**63, 10**30])
+async def test_an_id_beyond_the_database_integer_is_422_not_500(
+    client: AsyncClient, auth_headers: Headers, method: str, contact_id: int
+) -> None:
+    resp = await client.request(
+        method, f"{CONTACTS}/{contact_id}", json=_json_for(method), headers=auth_headers
+    )
+
+    assert resp.status_code == 422
+    assert resp.json()["detail"][0]["loc"] == ["path", "contact_id"]
+
+
+@pytest.mark.parametrize("skip", [2**31, 10**20])
+async def test_a_skip_beyond_the_database_integer_is_422_not_500(
+    client: AsyncClient, auth_headers: Headers, skip: int
+) -> None:
+    resp = await client.get(CONTACTS, params={"skip": skip}, headers=auth_headers)
+
+    assert resp.status_code == 422
+    assert resp.json()["detail"][0]["loc"] == ["query", "skip"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/birthdays", "GET"),  # not PUT /{contact_id} with an id of "birthdays" (422)
+        ("DELETE", "", "GET, POST"),
+        ("PATCH", "/1", "DELETE, GET, PUT"),  # every method of the path, not the first route's
+    ],
+)
+async def test_an_unsupported_method_is_405_naming_every_allowed_one(
+    client: AsyncClient, auth_headers: Headers, method: str, path: str, allow: str
+) -> None:
+    resp = await client.request(method, f"{CONTACTS}{path}", headers=auth_headers)
+
+    assert resp.status_code == 405
+    assert resp.headers["Allow"] == allow
+
+
+async def test_a_birthday_given_as_a_number_is_422(
+    client: AsyncClient, auth_headers: Headers
+) -> None:
+    # Pydantic alone would read 0 as 1970-01-01; the schema promises a date string.
+    resp = await client.post(CONTACTS, json=contact_payload(birthday=0), headers=auth_headers)
+
+    assert resp.status_code == 422
+    assert resp.json()["detail"][0]["loc"] == ["body", "birthday"]
+
+
+async def test_openapi_documents_the_error_answers_with_their_bodies(client: AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+
+    def codes(path: str, method: str) -> set[str]:
+        return set(paths[path][method]["responses"])
+
+    assert {"401", "403", "404"} <= codes(f"{CONTACTS}/{{contact_id}}", "get")
+    assert {"400", "401", "403", "404", "409", "413", "422"} <= codes(
+        f"{CONTACTS}/{{contact_id}}", "put"
+    )
+    assert {"400", "401", "403", "409", "422"} <= codes(CONTACTS, "post")
+    error = paths[CONTACTS]["post"]["responses"]["409"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/ErrorMessage"}
