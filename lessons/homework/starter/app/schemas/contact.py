@@ -1,13 +1,15 @@
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.schemas.user import Email
 
 
 class ContactBase(BaseModel):
     first_name: str = Field(min_length=1, max_length=50)
     last_name: str = Field(min_length=1, max_length=50)
-    email: EmailStr
+    email: Email
     phone: str = Field(min_length=3, max_length=30, pattern=r"^\+?[0-9 ()\-]+$")
     birthday: date
     notes: str | None = Field(default=None, max_length=2000)

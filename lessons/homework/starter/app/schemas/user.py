@@ -1,22 +1,49 @@
 from typing import Annotated
 
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from app.core.security import MAX_PASSWORD_BYTES
+
+# EmailStr's email-validator also refuses special-use domains (.test, .invalid, .local, .localhost,
+# .onion, .arpa), which no mail reaches: 422. `format: email` cannot say so; the description does.
+Email = Annotated[
+    EmailStr,
+    Field(
+        description="Special-use domains, where no mail is delivered, are refused (422): "
+        + ", ".join(f".{name}" for name in SPECIAL_USE_DOMAIN_NAMES)
+    ),
+]
 
 
 def _fits_bcrypt(password: str) -> str:
     # bcrypt reads 72 *bytes*: 72 emoji are 288, and everything after the 18th would be ignored.
     if len(password.encode()) > MAX_PASSWORD_BYTES:
         raise ValueError(f"Password must be at most {MAX_PASSWORD_BYTES} bytes in UTF-8")
+    # bcrypt would end the password at a NUL; passlib refuses one outright (a 500 if let through).
+    if "\x00" in password:
+        raise ValueError("Password must not contain a NUL character")
     return password
 
 
-Password = Annotated[str, Field(min_length=6), AfterValidator(_fits_bcrypt)]
+Password = Annotated[
+    str,
+    Field(
+        min_length=6,
+        # The validator's rules, as far as JSON Schema can state them: 72 bytes are at most 72
+        # characters (fewer when some take more than one byte), and no NUL.
+        json_schema_extra={
+            "maxLength": MAX_PASSWORD_BYTES,
+            "pattern": r"^[^\u0000]*$",
+            "description": f"At most {MAX_PASSWORD_BYTES} bytes in UTF-8, without a NUL character",
+        },
+    ),
+    AfterValidator(_fits_bcrypt),
+]
 
 
 class UserCreate(BaseModel):
-    email: EmailStr
+    email: Email
     password: Password
     full_name: str | None = Field(default=None, max_length=100)
 
@@ -36,7 +63,7 @@ class UserRead(BaseModel):
 
 
 class EmailRequest(BaseModel):
-    email: EmailStr
+    email: Email
 
 
 class Message(BaseModel):

@@ -51,7 +51,8 @@ async def mark_verified(session: AsyncSession, email: str) -> User:
 
 
 async def authenticate(session: AsyncSession, email: str, password: str) -> User:
-    if len(password.encode()) > MAX_PASSWORD_BYTES:  # no account has one; passlib would raise
+    # No account has such a password (registration refuses them), and passlib would raise on it.
+    if len(password.encode()) > MAX_PASSWORD_BYTES or "\x00" in password:
         raise InvalidCredentialsError("Incorrect email or password")
     user = await get_user_by_email(session, email)
     if user is None:

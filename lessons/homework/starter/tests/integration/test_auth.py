@@ -267,6 +267,23 @@ async def test_login_with_an_overlong_password_is_401_not_500(
     assert resp.json()["detail"] == "Incorrect email or password"
 
 
+async def test_a_nul_in_the_password_is_refused_not_a_500(
+    client: AsyncClient, test_user: User
+) -> None:
+    # passlib's bcrypt raises on a NUL: registration refuses it (422), so no account has one (401).
+    resp = await client.post(
+        f"{AUTH}/register", json={"email": "new@example.com", "password": "abc\x00defg"}
+    )
+    assert resp.status_code == 422
+    assert "NUL" in resp.json()["detail"][0]["msg"]
+    for email in (test_user.email, "nobody@example.com"):
+        resp = await client.post(
+            f"{AUTH}/login", data={"username": email, "password": "ab\x00cdef"}
+        )
+        assert resp.status_code == 401
+        assert resp.json()["detail"] == "Incorrect email or password"
+
+
 @pytest.mark.parametrize(
     ("password", "status_code"),
     [("😀" * 18, 201), ("😀" * 19, 422), ("ї" * 36, 201), ("ї" * 37, 422), ("x" * 73, 422)],
