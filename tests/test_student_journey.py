@@ -5,7 +5,8 @@ from where the student is (`bash -c`): `course start 00` → the printed `course
 → the edits the instructor's `course diff 00` shows, applied with `patch` → the printed check
 passes with full marks → `course catch-up 04` (01-03 skipped: the finished files are the course's,
 none is kept) → the printed `course check 04`: its own TODOs open, lessons 00-03 green, readable
-at 80 columns → `course status` shows both → `course checklist` (homework level 1). Every hunk
+at 80 columns → `course status` shows both → `course checklist` (homework level 1) →
+`course catch-up homework` (its starter, the printed next step its check). Every hunk
 of the diff is led by a TODO(00) line of the starter (tests/test_snapshots.py (b)), so these are
 edits at the TODO places only.
 
@@ -72,9 +73,14 @@ def as_printed(
     done: subprocess.CompletedProcess[str], cwd: Path
 ) -> subprocess.CompletedProcess[str]:
     """Run the next step a `course` command printed, as the student would paste it."""
+    return run(["bash", "-c", next_step(done)], cwd)
+
+
+def next_step(done: subprocess.CompletedProcess[str]) -> str:
+    """The one command after `Далі: ` that a `course` command printed."""
     steps = [line for line in done.stdout.splitlines() if line.startswith(NEXT_STEP)]
     assert len(steps) == 1, done.stdout + done.stderr
-    return run(["bash", "-c", steps[0].removeprefix(NEXT_STEP)], cwd)
+    return steps[0].removeprefix(NEXT_STEP)
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -165,6 +171,13 @@ def test_the_way_from_lesson_00_to_04(started: Started) -> None:
     silent = f"http://127.0.0.1:{free_port()}"
     homework = course("checklist", "workspace", "--url", silent, cwd=here)
     assert homework.returncode == 1 and "docker-compose up" in homework.stdout, homework.stdout
+
+    # On to levels 2 and 3: the homework's starter replaces 04's untouched files. Its printed
+    # check is not run here: it re-grades all nine lessons (tests/test_snapshots.py grades it).
+    onward = course("catch-up", "homework", "workspace", cwd=here)
+    assert onward.returncode == 0, onward.stdout + onward.stderr
+    assert files_of(workspace) == files_of(LESSONS / "homework/starter")
+    assert next_step(onward) == next_step(caught_up).removesuffix(" 04") + " homework"
 
 
 @pytest.fixture
