@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from course import mutation
 from course.mutants import UNIT
 
 
 @pytest.fixture
 def unit_suite(request: pytest.FixtureRequest, student_dir: Path, course_root: Path):
-    return mutation.suite_for(request.session, student_dir, course_root, UNIT.lesson, UNIT.paths)
+    return UNIT.suite(request, student_dir, course_root)

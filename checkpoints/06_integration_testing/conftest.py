@@ -12,8 +12,7 @@ COVERED = ("tests/unit", "tests/integration")
 
 @pytest.fixture
 def integration_suite(request: pytest.FixtureRequest, student_dir: Path, course_root: Path):
-    lesson, paths = INTEGRATION.lesson, INTEGRATION.paths
-    return mutation.suite_for(request.session, student_dir, course_root, lesson, paths)
+    return INTEGRATION.suite(request, student_dir, course_root)
 
 
 @pytest.fixture

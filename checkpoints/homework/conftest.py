@@ -4,21 +4,18 @@ from pathlib import Path
 
 import pytest
 
-from course import mutation
 from course.mutants import HOMEWORK, HOMEWORK_UNIT
 
 
 @pytest.fixture
 def homework_suite(request: pytest.FixtureRequest, student_dir: Path, course_root: Path):
-    lesson, paths = HOMEWORK.lesson, HOMEWORK.paths
-    return mutation.suite_for(request.session, student_dir, course_root, lesson, paths)
+    return HOMEWORK.suite(request, student_dir, course_root)
 
 
 @pytest.fixture
 def homework_unit_suite(request: pytest.FixtureRequest, student_dir: Path, course_root: Path):
     """The student's tests/unit alone: HW.7 is earned by a unit test, not by the integration one."""
-    lesson, paths = HOMEWORK_UNIT.lesson, HOMEWORK_UNIT.paths
-    return mutation.suite_for(request.session, student_dir, course_root, lesson, paths)
+    return HOMEWORK_UNIT.suite(request, student_dir, course_root)
 
 
 @pytest.fixture

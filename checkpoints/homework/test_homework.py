@@ -116,8 +116,7 @@ def test_tests_catch_delete_without_invalidation(homework_suite: mutation.Suite)
 def test_unit_tests_catch_a_delete_that_misses_the_cache(
     homework_unit_suite: mutation.Suite,
 ) -> None:
-    for mutant in HOMEWORK_UNIT.mutants:
-        HOMEWORK_UNIT.assert_caught(homework_unit_suite, mutant.id)
+    HOMEWORK_UNIT.assert_all_caught(homework_unit_suite)
 
 
 # --- level 3 ------------------------------------------------------------------------------------
