@@ -650,10 +650,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     wanted = set(filter(None, os.environ.get(ONLY_ENV, "").split(",")))
     if not wanted:
         return
-    skipped = [item for item in items if _meta(item)["id"] not in wanted]
+    kept: list[pytest.Item] = []
+    skipped: list[pytest.Item] = []
+    for item in items:
+        (kept if _meta(item)["id"] in wanted else skipped).append(item)
     if skipped:
         config.hook.pytest_deselected(items=skipped)
-        items[:] = [item for item in items if _meta(item)["id"] in wanted]
+        items[:] = kept
 
 
 @pytest.hookimpl(trylast=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from course.files import list_files
 
-TODO_TAG = re.compile(r"TODO\((?P<lesson>[^)\s]+)\)")
+TODO_TAG = re.compile(r"TODO\((?P<lesson>[^)\s]*)\)")  # an empty tag too: a leak to report
 NAMED = re.compile(r"TODO\((?P<lesson>[^)\s]+)\) \[чекпойнти? (?P<ids>[^\]]+)\]")
 RANGE = re.compile(r"(?P<lesson>\w+)\.(?P<first>\d+)–(?P=lesson)\.(?P<last>\d+)")
 

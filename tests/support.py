@@ -7,12 +7,18 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from redis import Redis
 from redis.exceptions import RedisError
+
+from course.build import Snapshot, load_sources, render_stage
+from course.manifest import load_manifest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_script(path: Path, name: str) -> ModuleType:
@@ -23,6 +29,13 @@ def load_script(path: Path, name: str) -> ModuleType:
     sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
+
+
+@cache
+def rendered_solution() -> Snapshot:
+    """solution/ at its own stage, the markers cut out: the homework's answers, its "solved"."""
+    manifest = load_manifest()
+    return render_stage(load_sources(ROOT / "solution", manifest), manifest.source_stage)
 
 
 def service_missing(reason: str) -> None:

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel, ValidationError, field_validator
+from support import rendered_solution
 
-from course.build import load_sources, render_stage
 from course.checkpoint import without_input_values
 from course.files import list_files
 from course.grader import CheckpointResult, GradeReport
@@ -42,8 +42,7 @@ def snapshot(lesson: Lesson, kind: str) -> Path:
 def solved_files(lesson: Lesson) -> set[str]:
     """The files of solved(NN); for the homework, of solution/ itself (its answers)."""
     if lesson.is_homework:
-        sources = load_sources(ROOT / "solution", MANIFEST)
-        return set(render_stage(sources, MANIFEST.source_stage))
+        return set(rendered_solution())
     return set(list_files(snapshot(lesson, "solved")))
 
 

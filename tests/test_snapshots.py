@@ -51,12 +51,13 @@ from typing import Any
 import httpx
 import pytest
 from child_processes import free_port
+from support import rendered_solution
 
 from course import mutation
-from course.build import load_sources, render_stage
 from course.files import list_files
 from course.grader import GradeReport, grade
 from course.manifest import Lesson, load_manifest
+from course.todos import TODO_TAG
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
@@ -80,7 +81,6 @@ HOMEWORK_TEST = "test_homework_checkpoints_tell_its_starter_from_the_solution"
 
 # What must never reach a snapshot.
 MARKER_TEXT = re.compile(r">>>|<<<|---\s*todo\b|^[ \t]*#\|", re.MULTILINE)
-TODO_TAG = re.compile(r"TODO\(([^)\s]*)\)")
 HOMEWORK_TEXT = re.compile(r"password[-_]reset", re.IGNORECASE)
 
 # A snapshot runs on embedded defaults only: the settings and knobs the mutation harness scrubs
@@ -124,9 +124,7 @@ def texts(lesson: Lesson, kind: str) -> dict[str, str | None]:
     The homework's "solved" is solution/ rendered at its own stage (the markers cut out).
     """
     if lesson.is_homework and kind == "solved":
-        sources = load_sources(ROOT / "solution", MANIFEST)
-        rendered = render_stage(sources, MANIFEST.source_stage)
-        return {path: decoded(file.data) for path, file in rendered.items()}
+        return {path: decoded(file.data) for path, file in rendered_solution().items()}
     root = folder(lesson, kind)
     found: dict[str, str | None] = {}
     for path in list_files(root):
