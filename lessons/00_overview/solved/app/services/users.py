@@ -5,8 +5,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import (
-    MAX_PASSWORD_BYTES,
     hash_password,
+    unhashable_password,
     verify_password,
     verify_password_of_nobody,
 )
@@ -40,7 +40,7 @@ async def create_user(session: AsyncSession, data: UserCreate) -> User:
 
 async def authenticate(session: AsyncSession, email: str, password: str) -> User:
     # No account has such a password (registration refuses them), and passlib would raise on it.
-    if len(password.encode()) > MAX_PASSWORD_BYTES or "\x00" in password:
+    if unhashable_password(password) is not None:
         raise InvalidCredentialsError("Incorrect email or password")
     user = await get_user_by_email(session, email)
     if user is None:

@@ -22,6 +22,18 @@ _pwd_context = CryptContext(
 MAX_PASSWORD_BYTES = 72
 
 
+def unhashable_password(password: str) -> str | None:
+    """Why bcrypt cannot take `password` as it is, or None: registration refuses it with this
+    reason, login knows no account has it."""
+    # 72 *bytes*: 72 emoji are 288, and everything after the 18th would be ignored.
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        return f"Password must be at most {MAX_PASSWORD_BYTES} bytes in UTF-8"
+    # bcrypt would end the password at a NUL; passlib refuses one outright (a 500 if let through).
+    if "\x00" in password:
+        return "Password must not contain a NUL character"
+    return None
+
+
 class TokenError(Exception):
     """The token is malformed, badly signed or of an unknown kind."""
 

@@ -3,7 +3,7 @@ from typing import Annotated
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
-from app.core.security import MAX_PASSWORD_BYTES
+from app.core.security import MAX_PASSWORD_BYTES, unhashable_password
 
 # EmailStr's email-validator also refuses special-use domains (.test, .invalid, .local, .localhost,
 # .onion, .arpa), which no mail reaches: 422. `format: email` cannot say so; the description does.
@@ -17,12 +17,9 @@ Email = Annotated[
 
 
 def _fits_bcrypt(password: str) -> str:
-    # bcrypt reads 72 *bytes*: 72 emoji are 288, and everything after the 18th would be ignored.
-    if len(password.encode()) > MAX_PASSWORD_BYTES:
-        raise ValueError(f"Password must be at most {MAX_PASSWORD_BYTES} bytes in UTF-8")
-    # bcrypt would end the password at a NUL; passlib refuses one outright (a 500 if let through).
-    if "\x00" in password:
-        raise ValueError("Password must not contain a NUL character")
+    problem = unhashable_password(password)
+    if problem is not None:
+        raise ValueError(problem)
     return password
 
 
