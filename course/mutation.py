@@ -77,6 +77,10 @@ COPY_IGNORE = (
     ".env",  # a developer's local settings must not change how the tests run
     "node_modules",
 )
+# Left out of the reference at its top level: its own tests (the student's replace them), and the
+# prose and CI files no test run reads. Lessons 06 and 07 differ only in those, so a run of the
+# same tests on either reference is one run, and `course check 07` reuses what 06 ran.
+REFERENCE_SKIP = frozenset({"tests", "README.md", ".github"})
 # The app's settings and pytest's own knobs: the student's tests run on embedded defaults.
 SCRUBBED = frozenset(
     {
@@ -110,7 +114,11 @@ HARNESS_ENV = {
     "MAIL_SERVER": "127.0.0.1",
     "MAIL_PORT": "1",
 }
-PYTEST_OPTIONS = ("-q", "-p", "no:cacheprovider", "-p", "no:nbval", "-p", "no:faker")
+# Plugins installed for the package's own tests that no grading run uses. Each is loaded by
+# every pytest start unless switched off: schemathesis and hypothesis alone cost 2.5 s of CPU a
+# start, more than the rest of a run of unit tests. (Hypothesis's @given works without its plugin.)
+UNUSED_PLUGINS = ("cacheprovider", "nbval", "faker", "schemathesis", "hypothesispytest")
+PYTEST_OPTIONS = ("-q", *(arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")))
 CACHE_ENV = "COURSE_MUTATION_CACHE"  # a folder for runs that outlive a grading run, or "off"
 CACHE_FORMAT = 2  # bump when what a stored run holds changes
 PROBE_MODULE = "course_mutation_probe"  # course/mutation_probe.py, as the run imports it
@@ -271,8 +279,8 @@ def tests_digest(student: Path) -> str:
 
 
 def reference_digest(reference: Path) -> str:
-    """A hash of the reference app as build_tree copies it (its own tests/ left out)."""
-    return _digest(reference, skip_top=frozenset({"tests"}))
+    """A hash of the reference app as build_tree copies it (REFERENCE_SKIP left out)."""
+    return _digest(reference, skip_top=REFERENCE_SKIP)
 
 
 def check_mutants(reference: Path, mutants: Iterable[Mutant]) -> None:
@@ -291,13 +299,13 @@ def check_mutants(reference: Path, mutants: Iterable[Mutant]) -> None:
 
 
 def build_tree(suite: Suite, destination: Path) -> None:
-    """The reference without its tests/, plus the student's tests/."""
+    """The reference without REFERENCE_SKIP, plus the student's tests/."""
     ignore = shutil.ignore_patterns(*COPY_IGNORE)
 
     def reference_ignore(folder: str, names: list[str]) -> set[str]:
         skipped = set(ignore(folder, names))
         if Path(folder).resolve() == suite.reference.resolve():
-            skipped.add("tests")
+            skipped |= REFERENCE_SKIP
         return skipped
 
     shutil.copytree(suite.reference, destination, ignore=reference_ignore, symlinks=True)
