@@ -19,7 +19,6 @@ import platform
 import random
 import secrets
 import signal
-import socket
 import statistics
 import sys
 import tempfile
@@ -35,6 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+
+from course.processes import free_port
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -184,12 +185,6 @@ def serve(port: int) -> None:
     uvicorn.run(ServerTiming(app), host=HOST, port=port, log_level="warning", access_log=False)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 @dataclass(frozen=True)
 class Server:
     base_url: str
@@ -213,7 +208,7 @@ async def wait_ready(proc: asyncio.subprocess.Process, base_url: str) -> None:
 @asynccontextmanager
 async def running_server(database_url: str, tmp: Path) -> AsyncIterator[Server]:
     """This script with --serve, in a child process: the server gets its own core."""
-    port = free_port()
+    port = free_port(HOST)
     env = os.environ | {"DATABASE_URL": database_url}
     script = str(Path(__file__).resolve())
     proc = await asyncio.create_subprocess_exec(

@@ -18,11 +18,11 @@ from course.build import build as build_snapshots
 from course.checklist import DEFAULT_URL, checklist
 from course.diff import file_diff, lesson_diff
 from course.grader import DEFAULT_TIMEOUT, GradeReport, GradingError, grade
-from course.interrupt import children_die_on_interrupt
 from course.manifest import Lesson, ManifestError, load_manifest
 from course.markers import MarkerError
 from course.notebook_commands import register_notebook_commands
 from course.paths import CoursePaths
+from course.processes import children_die_on_interrupt
 from course.report import (
     checklist_table,
     classroom_report,

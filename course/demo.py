@@ -36,6 +36,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from course.paths import CoursePaths
+from course.processes import free_port, scrubbed_env
 
 DEMO_DIR_ENV = "COURSE_DEMO_DIR"
 DEMO_EMAIL = "demo@example.com"  # created by solution/scripts/seed_data.py
@@ -103,12 +104,6 @@ def _url_host(host: str) -> str:
 def default_workdir(paths: CoursePaths) -> Path:
     raw = os.environ.get(DEMO_DIR_ENV)
     return Path(raw).resolve() if raw else paths.root / ".course" / "demo"
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -213,11 +208,11 @@ def smtp_sink(port: int, host: str = "127.0.0.1") -> Iterator[Controller]:
 
 
 def _child_env(config: DemoConfig) -> dict[str, str]:
-    env = {**os.environ, **config.environment()}
-    python_path = [str(config.solution), env.get("PYTHONPATH", "")]
-    env["PYTHONPATH"] = os.pathsep.join(part for part in python_path if part)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
+    return scrubbed_env(
+        first_on={"PYTHONPATH": str(config.solution)},
+        PYTHONUNBUFFERED="1",
+        **config.environment(),
+    )
 
 
 def migrate(config: DemoConfig) -> None:

@@ -15,6 +15,19 @@ SKIP_PARTS = frozenset(
     {"__pycache__", ".venv", "media", ".git", ".course", ".pytest_cache", ".ruff_cache"}
 )
 SKIP_SUFFIXES = (".db", ".pyc")
+# Environments, version control and tools' caches: no copy of a student's project takes them.
+TOOL_FOLDERS = (
+    ".venv",
+    "venv",
+    ".git",
+    "__pycache__",
+    ".course",
+    "node_modules",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    "htmlcov",
+)
 # A tmpfs where the machine has one: each SQLite commit is an fsync, ~10 ms on a disk and next to
 # nothing in memory, and test runs commit thousands of times.
 MEMORY_TMP = Path("/dev/shm")

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -19,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from course.files import memory_temp_root
+from course.files import TOOL_FOLDERS, memory_temp_root
 from course.manifest import Lesson, Manifest
 from course.mutation import UNUSED_PLUGINS
 from course.paths import GRADED_ENV, ONLY_ENV, RESULTS_ENV, ROOT_ENV, SCRATCH_ENV, STUDENT_DIR_ENV
+from course.processes import kill_tree, read_events, scrubbed_env
 from course.todos import todo_locations, where_to_look
 
 DEFAULT_TIMEOUT = 20.0
@@ -32,18 +31,6 @@ STARTUP_LIMIT = 60.0  # pytest start and collection, before any test timer runs
 PER_TEST_SLACK = 5.0  # set-up and teardown around each test's own limit
 EXIT_GRACE = 5.0  # after the last result: threads the student left running may block exit
 POLL = 0.1
-COPY_IGNORE = (
-    ".venv",
-    "venv",
-    ".git",
-    "__pycache__",
-    ".course",
-    "node_modules",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".mypy_cache",
-    "htmlcov",
-)
 SCRUBBED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "DATABASE_URL", "REDIS_URL")
 # Plugins a grading run does not use: each costs start-up time in every `course check`.
 DISABLED_PLUGINS = (
@@ -150,16 +137,9 @@ class _Run:
     offset: int = 0
 
     def read(self, path: Path) -> None:
-        if not path.exists():
-            return
-        with path.open("rb") as handle:
-            handle.seek(self.offset)
-            chunk = handle.read()
-        complete = chunk[: chunk.rfind(b"\n") + 1]  # a half-written line waits for the next poll
-        self.offset += len(complete)
-        for line in complete.decode("utf-8").split("\n"):  # not splitlines(): JSON may hold U+2028
-            if line:
-                self.handle(json.loads(line))
+        events, self.offset = read_events(path, self.offset)
+        for event in events:
+            self.handle(event)
 
     def handle(self, event: dict[str, Any]) -> None:
         kind = event.pop("event")
@@ -210,13 +190,11 @@ def _pytest_command(folders: list[Path], root: Path, work: Path, timeout: float)
 def _environment(
     student: Path, results: Path, root: Path, lesson: Lesson, scratch: str | None = None
 ) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in SCRUBBED_ENV}
-    env.pop(SCRATCH_ENV, None)
     package_parent = str(Path(__file__).resolve().parent.parent)  # `course` importable there
-    python_path = [package_parent, env.get("PYTHONPATH", "")]
-    env.update(
+    env = scrubbed_env(
+        (*SCRUBBED_ENV, SCRATCH_ENV),
+        first_on={"PYTHONPATH": package_parent},
         PYTHONDONTWRITEBYTECODE="1",
-        PYTHONPATH=os.pathsep.join(part for part in python_path if part),
         **{
             STUDENT_DIR_ENV: str(student),
             RESULTS_ENV: str(results),
@@ -238,15 +216,6 @@ def _scratch() -> AbstractContextManager[str | None]:
                 prefix="course-check-", dir=root, ignore_cleanup_errors=True
             )
     return nullcontext(None)
-
-
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    """Kill the pytest process and whatever the student's code started in its session."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        process.kill()
-    process.wait()
 
 
 def _deadline(run: _Run, started: float, collected_at: float | None, timeout: float) -> float:
@@ -279,7 +248,7 @@ def _watch(
         done_at = done_at or (now if run.done else None)
         late = done_at is not None and now - done_at > EXIT_GRACE
         if late or now > _deadline(run, started, collected_at, timeout):
-            _kill(process)
+            kill_tree(process)  # its session, and whatever the student's code started
             run.read(results)
             return run, not run.done
         try:
@@ -391,7 +360,7 @@ def _prepare(shard: _Shard, student: Path) -> None:
     # A private copy: whatever the code writes next to itself stays out of the student's tree.
     try:
         shutil.copytree(
-            student, shard.copy, ignore=shutil.ignore_patterns(*COPY_IGNORE), symlinks=True
+            student, shard.copy, ignore=shutil.ignore_patterns(*TOOL_FOLDERS), symlinks=True
         )
     except OSError as exc:  # shutil.Error too: a file vanished or is unreadable mid-copy
         raise GradingError(f"Не вдалося скопіювати {student}: {_copy_problem(exc)}") from exc

@@ -18,7 +18,6 @@ import contextlib
 import functools
 import importlib
 import inspect
-import json
 import os
 import shutil
 import subprocess
@@ -36,6 +35,7 @@ import pytest_asyncio
 
 from course.checkpoint import MARKER_NAME
 from course.paths import ONLY_ENV, RESULTS_ENV, SCRATCH_ENV, STUDENT_DIR_ENV, CoursePaths
+from course.processes import append_event, kill_tree
 
 if TYPE_CHECKING:
     import httpx
@@ -453,8 +453,7 @@ def _run_migrations(root: Path, database: Path) -> Path | Failure:
     try:
         output, _ = process.communicate(timeout=MIGRATION_LIMIT)
     except BaseException as exc:  # a timeout, ours or pytest-timeout's, means a hang
-        process.kill()
-        process.wait()
+        kill_tree(process)
         if isinstance(exc, KeyboardInterrupt):
             raise
         reason = f"Міграції Alembic не завершилися ({type(exc).__name__}): вони зависли?"
@@ -598,8 +597,7 @@ class ResultStream:
     def emit(self, event: dict[str, Any]) -> None:
         if self.path is None:
             return
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(event, ensure_ascii=False) + "\n")
+        append_event(self.path, event)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

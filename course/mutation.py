@@ -34,7 +34,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -47,9 +46,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from course.files import memory_temp_root
+from course.files import TOOL_FOLDERS, memory_temp_root
 from course.mutation_probe import MUTANT_ENV, PROBE_ENV
 from course.paths import GRADED_ENV
+from course.processes import kill_tree, read_events, scrubbed_env
 
 WORKERS = 2
 RUN_LIMIT = 300.0  # wall seconds for one pytest run of the student's tests
@@ -60,22 +60,13 @@ OUTPUT_TAIL = 4000
 TIMEOUT_MARK = "Timeout (>"  # how pytest-timeout words the failure of a test it stopped
 
 COPY_IGNORE = (
-    ".venv",
-    "venv",
-    ".git",
-    "__pycache__",
+    *TOOL_FOLDERS,
     "*.pyc",
-    ".course",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".mypy_cache",
-    "htmlcov",
     "media",
     "*.db",
     ".coverage",
     ".coverage.*",
     ".env",  # a developer's local settings must not change how the tests run
-    "node_modules",
 )
 # Left out of the reference at its top level: its own tests (the student's replace them), and the
 # prose and CI files no test run reads. Lessons 06 and 07 differ only in those, so a run of the
@@ -315,13 +306,13 @@ def build_tree(suite: Suite, destination: Path) -> None:
 
 
 def harness_env(probe_dir: Path, events: Path, mutant: Mutant | None = None) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in SCRUBBED and not key.startswith(SCRUBBED_PREFIXES)
-    }
-    env.update(HARNESS_ENV)
-    env.update(PYTHONPATH=str(probe_dir), **{PROBE_ENV: str(events)})
+    env = scrubbed_env(
+        SCRUBBED,
+        SCRUBBED_PREFIXES,
+        **HARNESS_ENV,
+        PYTHONPATH=str(probe_dir),
+        **{PROBE_ENV: str(events)},
+    )
     if mutant is not None:
         env[MUTANT_ENV] = json.dumps(edits_by_file(mutant))
     return env
@@ -347,48 +338,6 @@ def write_data_edits(tree: Path, mutant: Mutant) -> None:
 
 
 # --- running pytest -------------------------------------------------------------------------
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid` (Linux /proc; elsewhere none are found)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = entry.read_text()
-        except OSError:
-            continue
-        fields = text[text.rfind(")") + 2 :].split()
-        children.setdefault(int(fields[1]), []).append(int(entry.parent.name))
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
-def kill_tree(process: subprocess.Popen[Any]) -> None:
-    """Kill a process and whatever it started (it shares our process group, so a kill of the
-    whole grading run reaches it too)."""
-    for pid in [*descendants(process.pid), process.pid]:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    process.wait()
-
-
-def _read_events(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    events = []
-    for line in path.read_text(encoding="utf-8", errors="replace").split("\n"):
-        if line.strip():
-            try:
-                events.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue  # a line cut short by a kill
-    return events
 
 
 def _result(exit_code: int | None, timed_out: bool, events: list[dict[str, Any]]) -> RunResult:
@@ -457,7 +406,7 @@ def run_pytest(
         env = harness_env(probe, events, mutant) | {"TMPDIR": str(scratch)}
         exit_code, timed_out, output = _execute(command, tree, env, limit or RUN_LIMIT)
         prefix = f"{tree}{os.sep}"  # the student knows tests/…, not /tmp/…/tree/tests/…
-        result = _result(exit_code, timed_out, _read_events(events))
+        result = _result(exit_code, timed_out, read_events(events)[0])
         result.failed = [line.replace(prefix, "") for line in result.failed]
         result.collect_errors = [line.replace(prefix, "") for line in result.collect_errors]
         result.output = output.replace(prefix, "")[-OUTPUT_TAIL:]
@@ -476,6 +425,7 @@ def _execute(
 ) -> tuple[int | None, bool, str]:
     log = cwd.parent / "output.log"
     with log.open("wb") as handle:
+        # In our process group: a kill of the whole grading run's group reaches it too.
         process = subprocess.Popen(
             command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=handle
         )

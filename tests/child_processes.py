@@ -1,13 +1,9 @@
-"""Helpers for the child processes the tests start: environment, free port, output, waits."""
+"""Helpers for the child processes the tests start: environment, output, waits."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -16,6 +12,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+
+from course.processes import PYTHON_BIN, kill_tree, scrubbed_env
 
 # pytest-cov's, pytest's and the API suite's own variables must not steer a child.
 NOT_INHERITED = ("TEST_", "COV_CORE", "PYTEST_")
@@ -27,18 +25,13 @@ T = TypeVar("T")
 def child_env(*, drop: Iterable[str] = (), **settings: str) -> dict[str, str]:
     """This environment without NOT_INHERITED and `drop` (names or prefixes), plus `settings`;
     this interpreter's bin/ first on PATH, output unbuffered."""
-    dropped = (*NOT_INHERITED, *drop)
-    env = {key: value for key, value in os.environ.items() if not key.startswith(dropped)}
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(settings)
-    return env
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return scrubbed_env(
+        (),
+        (*NOT_INHERITED, *drop),
+        first_on={"PATH": PYTHON_BIN},
+        PYTHONUNBUFFERED="1",
+        **settings,
+    )
 
 
 class Output:
@@ -105,7 +98,5 @@ def running(
     try:
         yield process, output
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=STOP_SECONDS)
+        kill_tree(process)
         output.close()

@@ -24,8 +24,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from child_processes import child_env, free_port, running
+from child_processes import child_env, running
 from test_stack_run import wait_healthy
+
+from course.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"

@@ -9,11 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from child_processes import free_port
 from typer.testing import CliRunner
 
 from course.checklist import checklist
 from course.cli import app
+from course.processes import free_port
 
 ANSWERS = {
     "/health": (200, json.dumps({"status": "ok", "database": "ok", "redis": "ok"})),

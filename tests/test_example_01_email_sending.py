@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from child_processes import free_port
 from fastapi_mail import ConnectionConfig
 from support import load_script
+
+from course.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "standalone_examples" / "01_email_sending.py"

@@ -7,7 +7,6 @@ with a deadline. The Redis test skips when Redis is not there, except in CI (`CI
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import signal
@@ -20,9 +19,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from child_processes import STOP_SECONDS, Output, child_env, free_port, poll, running
+from child_processes import STOP_SECONDS, Output, child_env, poll, running
 from redis import Redis
 from support import load_script, reachable_redis
+
+from course.processes import free_port, stop_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "standalone_examples" / "04_rate_limiting.py"
@@ -64,18 +65,7 @@ def serving(env: dict[str, str]) -> Iterator[Server]:
             wait_ready(server)
             yield server
         finally:
-            stop(process)
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGINT)  # Ctrl+C: uvicorn shuts down cleanly
-    try:
-        process.wait(timeout=STOP_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=STOP_SECONDS)
+            stop_tree(process, signal.SIGINT, STOP_SECONDS)  # Ctrl+C: uvicorn shuts down cleanly
 
 
 def post(server: Server, path: str) -> httpx.Response:

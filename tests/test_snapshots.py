@@ -36,7 +36,6 @@ import ast
 import difflib
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -50,13 +49,13 @@ from typing import Any
 
 import httpx
 import pytest
-from child_processes import free_port
 from support import rendered_solution
 
 from course import mutation
 from course.files import list_files
 from course.grader import GradeReport, grade
 from course.manifest import Lesson, load_manifest
+from course.processes import free_port, scrubbed_env, stop_tree
 from course.todos import TODO_TAG
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,13 +100,8 @@ def snapshot_id(value: object) -> str:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in SCRUBBED and not key.startswith(SCRUBBED_PREFIXES)
-    }
-    env.update(PYTHONDONTWRITEBYTECODE="1", **extra)  # nothing written into the snapshot
-    return env
+    # PYTHONDONTWRITEBYTECODE: nothing written into the snapshot.
+    return scrubbed_env(SCRUBBED, SCRUBBED_PREFIXES, PYTHONDONTWRITEBYTECODE="1", **extra)
 
 
 def decoded(data: bytes) -> str | None:
@@ -470,18 +464,6 @@ def test_every_snapshot_is_complete() -> None:
 # --- (d) every snapshot starts on its own ----------------------------------------------------
 
 
-def stop(process: subprocess.Popen[Any]) -> None:
-    """SIGTERM to the process group this test started (uvicorn), SIGKILL if it lingers."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
 def start_snapshot(lesson: Lesson, kind: str) -> str:
     """Migrate and start one snapshot from inside its folder; '' when it works, else why not."""
     root = folder(lesson, kind)
@@ -505,12 +487,12 @@ def start_snapshot(lesson: Lesson, kind: str) -> str:
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, stopped by `stop`
+                start_new_session=True,  # its own process group: stop_tree reaches all of it
             )
         try:
             problem = probe(f"http://127.0.0.1:{port}", process, health=kind == "solved")
         finally:
-            stop(process)
+            stop_tree(process, timeout=STOP_SECONDS)  # SIGTERM; SIGKILL if it lingers
         if problem:
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
             return f"{problem}\n--- uvicorn output ---\n{tail}"

@@ -27,8 +27,10 @@ from types import ModuleType
 import asyncpg
 import httpx
 import pytest
-from child_processes import STOP_SECONDS, Output, child_env, free_port, poll, running
+from child_processes import STOP_SECONDS, Output, child_env, poll, running
 from support import load_script, reachable_redis, service_missing
+
+from course.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solution"

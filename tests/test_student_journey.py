@@ -31,11 +31,12 @@ from typing import NamedTuple
 
 import psutil
 import pytest
-from child_processes import Output, free_port
+from child_processes import Output
 
 from course.files import list_files
 from course.grader import SHARDS
 from course.mutation import CACHE_ENV
+from course.processes import free_port, kill_tree, stop_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
@@ -196,12 +197,7 @@ def watching(workspace: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen
     try:
         yield process, Output(process.stdout)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_tree(process, timeout=15)
 
 
 def test_watch_regrades_after_a_save(
@@ -289,9 +285,7 @@ def test_ctrl_c_stops_the_grading_at_once_and_cleanly(
         left_behind = [grader for grader in graders if not is_gone(grader)]
     finally:
         for leftover in [process, *graders]:
-            with contextlib.suppress(psutil.Error, ProcessLookupError):
-                os.killpg(leftover.pid, signal.SIGKILL)
-        process.wait()
+            kill_tree(leftover)
     text = output.text()
     assert "Перевірку перервано" in text and "Traceback" not in text, text
     assert not left_behind, left_behind  # nothing grades on after `course` exited

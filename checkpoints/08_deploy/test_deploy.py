@@ -7,11 +7,8 @@ values read at import time are the ones each case sets.
 """
 
 import json
-import os
 import re
 import shlex
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,7 +24,8 @@ import yaml
 from course import mutation
 from course.checkpoint import checkpoint, without_input_values
 from course.mutants import DEPLOY, RENDER_PROXY
-from course.mutation import SCRUBBED, SCRUBBED_PREFIXES, descendants, kill_tree
+from course.mutation import SCRUBBED, SCRUBBED_PREFIXES
+from course.processes import PYTHON_BIN, free_port, scrubbed_env, stop_tree
 
 SECRETS = ("JWT_SECRET_KEY", "JWT_REFRESH_SECRET", "EMAIL_TOKEN_SECRET")
 ROOT_USERS = {"root", "0", "root:root", "0:0"}
@@ -36,16 +34,15 @@ ALEMBIC_LIMIT = 60.0
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """Our environment without the app's settings (a grader's DATABASE_URL must not leak in)."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in SCRUBBED and not key.startswith(SCRUBBED_PREFIXES)
-    }
-    # The venv's `alembic` and `uvicorn` for start scripts that call them by name.
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env.update(PYTHONDONTWRITEBYTECODE="1", **extra)
-    return env
+    """Our environment without the app's settings (a grader's DATABASE_URL must not leak in);
+    the venv's `alembic` and `uvicorn` for start scripts that call them by name."""
+    return scrubbed_env(
+        SCRUBBED,
+        SCRUBBED_PREFIXES,
+        first_on={"PATH": PYTHON_BIN},
+        PYTHONDONTWRITEBYTECODE="1",
+        **extra,
+    )
 
 
 # --- Dockerfile -------------------------------------------------------------------------------
@@ -336,12 +333,6 @@ def test_postgres_url_gets_the_async_driver(student_dir: Path, tmp_path: Path) -
 # --- the start command really serves --------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_command(student_dir: Path) -> list[str]:
     script = student_dir / "scripts" / "start.sh"
     if script.is_file():
@@ -403,7 +394,9 @@ def test_start_command_serves_health(student_dir: Path, tmp_path: Path) -> None:
         try:
             response = wait_for_health(process, f"http://127.0.0.1:{port}/health", log)
         finally:
-            stop(process)
+            # SIGTERM to the server and anything it started (a script without `exec`), then
+            # SIGKILL to whatever is left, a child that ignored SIGTERM included.
+            stop_tree(process, timeout=5)
     body = response.json()
     assert body.get("status") == "ok", f"/health відповів {body}"
     with sqlite3.connect(database) as connection:
@@ -413,20 +406,6 @@ def test_start_command_serves_health(student_dir: Path, tmp_path: Path) -> None:
     )
     problem = alembic_check_problem(student_dir, database)
     assert not problem, f"Схема після міграцій розходиться з моделями: {problem}"
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the server and anything it started (a script without `exec`), then SIGKILL."""
-    for pid in [*descendants(process.pid), process.pid]:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            pass
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
-    kill_tree(process)  # whatever is left, a child that ignored SIGTERM included
 
 
 # --- render.yaml ------------------------------------------------------------------------------
