@@ -48,7 +48,7 @@ from typing import Any
 
 from course.files import TOOL_FOLDERS, memory_temp_root
 from course.mutation_probe import MUTANT_ENV, PROBE_ENV
-from course.paths import GRADED_ENV
+from course.paths import GRADED_ENV, ONLY_ENV
 from course.processes import kill_tree, read_events, scrubbed_env
 
 WORKERS = 2
@@ -609,8 +609,14 @@ def _mutant_job(suite: Suite, mutant: Mutant) -> Callable[[], RunResult]:
 
 
 def prefetch(suite: Suite, mutants: Sequence[Mutant]) -> None:
-    """Start every mutant run in the background (call once the baseline is green)."""
+    """Start every mutant run in the background (call once the baseline is green).
+
+    Not when the grader runs some checkpoints only (`grade(only=...)`): runs started for the
+    others would compete for the cores with the runs it waits for.
+    """
     check_mutants(suite.reference, mutants)
+    if os.environ.get(ONLY_ENV):
+        return
     for mutant in mutants:
         _submit(_key(suite, "mutant", mutant), _mutant_job(suite, mutant))
 
