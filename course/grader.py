@@ -19,6 +19,7 @@ from typing import Any
 
 from course.files import TOOL_FOLDERS, memory_temp_root
 from course.manifest import Lesson, Manifest
+from course.mutation import UNUSED_PLUGINS
 from course.paths import GRADED_ENV, ONLY_ENV, RESULTS_ENV, ROOT_ENV, SCRATCH_ENV, STUDENT_DIR_ENV
 from course.processes import kill_tree, read_events, scrubbed_env
 from course.todos import todo_locations, where_to_look
@@ -33,9 +34,7 @@ POLL = 0.1
 SCRUBBED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "DATABASE_URL", "REDIS_URL")
 # Plugins a grading run does not use: each costs start-up time in every `course check`.
 DISABLED_PLUGINS = (
-    "cacheprovider",  # would write .pytest_cache
-    "nbval",
-    "faker",  # its import alone costs a second or more
+    *UNUSED_PLUGINS,  # cacheprovider would write .pytest_cache; the others cost seconds
     "anyio",  # checkpoints run on pytest-asyncio
     "pytest_cov",
     "platformdirs",

@@ -162,8 +162,7 @@ def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float) -> F
 
 
 def run_suite(lesson_id: str, kind: str, *paths: str) -> Finished:
-    command = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider"]
-    command += ["-p", "no:nbval", "-p", "no:faker"]
+    command = [sys.executable, "-m", "pytest", *paths, *mutation.PYTEST_OPTIONS]
     return run(command, folder(MANIFEST.get(lesson_id), kind), clean_env(), SUITE_SECONDS)
 
 
