@@ -61,6 +61,9 @@ APP_HINT = "У `app/main.py` має бути `app = FastAPI(...)`."
 MIGRATION_HINT = "Перевірте міграції: `alembic upgrade head` має проходити на чистій базі."
 MIGRATION_LIMIT = 60.0  # seconds for `alembic upgrade head`, once per run, before any test timer
 RESET_LIMIT = 2.0  # seconds for one reset step between tests (student code: it may hang)
+# Seconds for a request to an endpoint that already hung in this run: its later checkpoints fail
+# fast instead of each waiting out the whole limit (one hang, not one per checkpoint).
+HUNG_AGAIN_LIMIT = 1.0
 IN_PROCESS_STORAGE = ("limits.storage.memory", "limits.aio.storage.memory")
 
 
@@ -75,6 +78,24 @@ FAILURE_KEY = pytest.StashKey[Failure]()
 _import_failures: dict[str, Failure] = {}  # student code is fixed during a run: fail fast
 _migrated: dict[str, Path | Failure] = {}  # the copy's migrated template database, once per run
 _timeout: list[float] = [0.0]
+_hung: set[str] = set()  # "METHOD /path" of the endpoints that did not answer in this run
+
+
+class EndpointHungError(Exception):
+    """A request to the student's app did not answer within its limit."""
+
+    def __init__(self, endpoint: str, limit: float, *, again: bool) -> None:
+        super().__init__(endpoint)
+        self.endpoint, self.limit, self.again = endpoint, limit, again
+
+    @property
+    def reason(self) -> str:
+        if self.again:
+            return (
+                f"Перевищено ліміт часу {self.limit:g} с: {self.endpoint} уже зависав у "
+                "попередній перевірці й знову не відповів"
+            )
+        return f"Перевищено ліміт часу {self.limit:g} с: {self.endpoint} не відповів (код завис)"
 
 
 def fail(node: pytest.Item | pytest.Collector, failure: Failure) -> NoReturn:
@@ -503,6 +524,40 @@ def _with_state(app: Any, state: dict[str, Any] | None) -> Any:
     return wrapped
 
 
+def _request_limit(endpoint: str) -> float | None:
+    """Half the checkpoint's limit per request: a hang is named before pytest-timeout strikes."""
+    if endpoint in _hung:
+        return HUNG_AGAIN_LIMIT
+    return _timeout[0] / 2 if _timeout[0] else None
+
+
+def _watch_hangs(app: Any) -> Any:
+    """Name an endpoint that does not answer; give it HUNG_AGAIN_LIMIT on every later request."""
+
+    async def watched(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        endpoint = f"{scope['method']} {scope['path']}"
+        limit = _request_limit(endpoint)
+        deadline = asyncio.timeout(limit)
+        try:
+            async with deadline:
+                await app(scope, receive, send)
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # the app's own TimeoutError: an error like any other
+            again = endpoint in _hung
+            _hung.add(endpoint)
+            raise EndpointHungError(endpoint, limit or 0.0, again=again) from None
+        except BaseException as exc:
+            if _is_timeout(exc):  # pytest-timeout struck a busy loop inside the app
+                _hung.add(endpoint)
+            raise
+
+    return watched
+
+
 def _startup_failure(exc: BaseException, root: Path) -> Failure:
     where = _where(exc.__traceback__, root)
     if _is_timeout(exc):
@@ -537,7 +592,7 @@ async def student_client(
         raise
     except BaseException as exc:  # noqa: BLE001 - a broken startup fails the test
         fail(request.node, _startup_failure(exc, student_dir))
-    transport = httpx.ASGITransport(app=_with_state(student_app, state))
+    transport = httpx.ASGITransport(app=_watch_hangs(_with_state(student_app, state)))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
@@ -553,6 +608,8 @@ def _describe(item: pytest.Item, exc: BaseException, tb: TracebackType | None) -
         return Failure(
             "timeout", f"Перевищено ліміт часу {_limit()} с: код завис{where}", HANG_HINT
         )
+    if isinstance(exc, EndpointHungError):
+        return Failure("timeout", exc.reason, HANG_HINT)
     if isinstance(exc, pytest.skip.Exception):
         return Failure("skipped", f"Перевірку пропущено: {_first_line(str(exc))}", hint)
     if isinstance(exc, AssertionError | pytest.fail.Exception):

@@ -339,7 +339,7 @@ BROKEN_REASONS = {
     "syntax": "Синтаксична помилка в app/main.py, рядок 5",
     "import_error": "Модуль app.missing не знайдено (app/main.py:1)",
     "import_hang": f"Імпорт app.main не завершився за {TIMEOUT} с",
-    "endpoint_hang": f"Перевищено ліміт часу {TIMEOUT} с",
+    "endpoint_hang": f"Перевищено ліміт часу {TIMEOUT / 2:g} с: GET /hello не відповів",
     "missing_app": "немає пакета app/",
 }
 
