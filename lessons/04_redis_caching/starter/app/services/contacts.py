@@ -93,4 +93,4 @@ async def delete_contact(
 # TODO(04) [чекпойнти 04.1, 04.2]: дні народження на найближчі `days` днів: next_birthday(birthday,
 #   today) — 29 лютого в невисокосний рік → 28 лютого, минулі дати цього року → наступний рік;
 #   upcoming_birthdays(session, owner, today, days) — найближчі спершу, з days_until;
-#   upcoming_birthdays_cached — cache-aside через get_or_set_cache.
+#   upcoming_birthdays_cached — cache-aside через get_or_set_cache, у кеші — JSON-текст списку.
