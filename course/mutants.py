@@ -115,7 +115,7 @@ UNIT = MutantSet(
         Mutant(
             id="cache-hit-reloads",
             file=CACHE,
-            old="return json.loads(cached)",
+            old="return cached",
             new="return await loader()",
             description="cache-aside ходить у базу (loader) і тоді, коли значення вже є в кеші",
         ),

@@ -2,11 +2,18 @@
 
 import sqlite3
 from collections.abc import AsyncIterator
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
 from app.core.config import settings
 
@@ -26,16 +33,40 @@ def _case_insensitive_search_on_sqlite(dbapi_connection: object, _record: object
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
 
-IS_SQLITE = settings.DATABASE_URL.startswith("sqlite")
+def _rollback_only_an_open_transaction(
+    dbapi_connection: Any, record: ConnectionPoolEntry, state: PoolResetState
+) -> None:
+    """The pool's reset on return, for SQLite: a rollback only when a transaction is open.
+
+    The default rolls back every returned connection, and on aiosqlite each rollback is a trip
+    to its thread. sqlite3 knows without one whether a transaction is open (`in_transaction`);
+    usually the session has rolled back or committed it already.
+    """
+    if state.asyncio_safe and record.driver_connection.in_transaction:
+        dbapi_connection.rollback()
+
+
 # SQLite lets one writer in at a time; others wait up to this many seconds instead of failing.
 SQLITE_CONNECT_ARGS = {"timeout": 30}
-engine = create_async_engine(
-    settings.DATABASE_URL,
-    # A server (PostgreSQL) may drop a pooled connection: test it before use. A file cannot,
-    # and the test query would cost every SQLite request a round trip to aiosqlite's thread.
-    pool_pre_ping=not IS_SQLITE,
-    connect_args=SQLITE_CONNECT_ARGS if IS_SQLITE else {},
-)
+
+
+def create_engine_for(url: str) -> AsyncEngine:
+    is_sqlite = url.startswith("sqlite")
+    engine = create_async_engine(
+        url,
+        # A server (PostgreSQL) may drop a pooled connection: test it before use. A file cannot,
+        # and the test query would cost every SQLite request a round trip to aiosqlite's thread.
+        pool_pre_ping=not is_sqlite,
+        # PostgreSQL keeps the default reset (a rollback); SQLite's is the listener below.
+        pool_reset_on_return=None if is_sqlite else "rollback",
+        connect_args=SQLITE_CONNECT_ARGS if is_sqlite else {},
+    )
+    if is_sqlite:
+        event.listen(engine.sync_engine, "reset", _rollback_only_an_open_transaction)
+    return engine
+
+
+engine = create_engine_for(settings.DATABASE_URL)
 SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
 
 

@@ -42,9 +42,9 @@ async def close_redis() -> None:
 
 
 # TODO(04) [чекпойнти 04.2, 04.3, 04.5]: cache-aside: get_or_set_cache(redis, key, field, ttl,
-#   loader): HGET → є? json.loads (HIT); ні → await loader(), HSET + EXPIRE ttl (MISS). Помилка
-#   Redis → warning у лог і дані з loader (кеш ніколи не ламає запит). invalidate(redis, key):
-#   DELETE, теж без падіння.
+#   loader) над JSON-текстом: HGET → є? повернути текст як є (HIT); ні → text = await loader(),
+#   HSET + EXPIRE ttl (MISS). Помилка Redis → warning у лог і дані з loader (кеш ніколи не ламає
+#   запит). invalidate(redis, key): DELETE, теж без падіння.
 # TODO(04) [чекпойнт 04.4]: blacklist_token(redis, jti, ttl) — SET blacklist:{jti} з EX=ttl;
 #   is_token_blacklisted(redis, jti) — EXISTS; revoke_family / is_family_revoked — те саме для всієї
 #   сесії (ключ revoked-family:{family}); is_session_revoked(redis, jti, family) — обидва ключі

@@ -8,13 +8,17 @@ from app.models import Contact, User
 from app.schemas.contact import (
     ContactCreate,
     ContactPage,
+    ContactRead,
     ContactUpdate,
 )
 from app.services.errors import ConflictError, NotFoundError
 
-
 # TODO(04) [чекпойнти 04.2, 04.8]: ключ кешу `birthdays:{user_id}:{дата}` — дата в ключі, щоб
 #   учорашній список ніколи не повернувся.
+# ContactRead's columns only: a page is built from plain rows, no ORM objects to load.
+_CONTACT_READ_COLUMNS = tuple(getattr(Contact, name) for name in ContactRead.model_fields)
+
+
 async def list_contacts(
     session: AsyncSession, owner: User, skip: int, limit: int, query: str | None = None
 ) -> ContactPage:
@@ -26,11 +30,23 @@ async def list_contacts(
             Contact.last_name.ilike(pattern),
             Contact.email.ilike(pattern),
         )
-    total = await session.scalar(select(func.count()).select_from(Contact).where(condition))
-    rows = await session.scalars(
-        select(Contact).where(condition).order_by(Contact.id).offset(skip).limit(limit)
-    )
-    return ContactPage(items=list(rows), total=total or 0)
+    count = select(func.count()).select_from(Contact).where(condition)
+    # One statement: the page and, on every row, the total (a subquery the database runs once;
+    # count(*) OVER () would first read every matching row whole).
+    rows = (
+        await session.execute(
+            select(*_CONTACT_READ_COLUMNS, count.scalar_subquery().label("total"))
+            .where(condition)
+            .order_by(Contact.id)
+            .offset(skip)
+            .limit(limit)
+        )
+    ).all()
+    if rows:
+        total = rows[0].total
+    else:  # no row to carry the total: an offset past the end still reports the real one
+        total = await session.scalar(count) if skip else 0
+    return ContactPage(items=rows, total=total)
 
 
 async def get_contact(session: AsyncSession, owner: User, contact_id: int) -> Contact:
@@ -93,4 +109,4 @@ async def delete_contact(
 # TODO(04) [чекпойнти 04.1, 04.2]: дні народження на найближчі `days` днів: next_birthday(birthday,
 #   today) — 29 лютого в невисокосний рік → 28 лютого, минулі дати цього року → наступний рік;
 #   upcoming_birthdays(session, owner, today, days) — найближчі спершу, з days_until;
-#   upcoming_birthdays_cached — cache-aside через get_or_set_cache.
+#   upcoming_birthdays_cached — cache-aside через get_or_set_cache, у кеші — JSON-текст списку.

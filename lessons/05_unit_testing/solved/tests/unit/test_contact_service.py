@@ -1,5 +1,6 @@
 """Upcoming birthdays: the date arithmetic and the service on an in-memory database."""
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -173,4 +174,4 @@ async def test_cached_birthdays_are_stored_under_the_user_and_date_key(
 
     assert birthdays_cache_key(owner.id, TODAY) == f"birthdays:{owner.id}:2026-02-21"
     assert await redis.hexists(f"birthdays:{owner.id}:2026-02-21", "7")
-    assert first == second and [c["days_until"] for c in second] == [2]
+    assert first == second and [c["days_until"] for c in json.loads(second)] == [2]

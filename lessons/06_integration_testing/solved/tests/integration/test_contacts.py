@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.models import User
 from tests.conftest import UserFactory
@@ -330,6 +331,26 @@ async def test_search_total_counts_matches_not_the_page(
 
     assert len(resp.json()["items"]) == 1
     assert resp.json()["total"] == 3
+
+
+async def test_a_page_and_its_total_come_from_one_query_of_the_listed_fields(
+    client: AsyncClient, auth_headers: Headers, async_engine: AsyncEngine
+) -> None:
+    await post_contact(client, auth_headers)
+    queries: list[str] = []
+
+    def record(*args: object) -> None:
+        queries.append(str(args[2]))  # before_cursor_execute(conn, cursor, statement, …)
+
+    event.listen(async_engine.sync_engine, "before_cursor_execute", record)
+    try:
+        resp = await client.get(CONTACTS, params={"q": "taras"}, headers=auth_headers)
+    finally:
+        event.remove(async_engine.sync_engine, "before_cursor_execute", record)
+
+    assert resp.json()["total"] == 1
+    [page_query] = [query for query in queries if "FROM contacts" in query]
+    assert "created_at" not in page_query  # only what ContactRead answers
 
 
 # --- who may call the contacts routes ------------------------------------------------------

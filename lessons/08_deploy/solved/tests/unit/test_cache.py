@@ -20,7 +20,8 @@ from app.core.cache import (
 )
 
 KEY, FIELD, TTL = "birthdays:1:2026-02-21", "7", 3600
-DATA = [{"id": 1, "first_name": "Taras", "days_until": 0}]
+# The cache keeps text: the JSON the route answers with.
+DATA = json.dumps([{"id": 1, "first_name": "Тарас", "days_until": 0}], ensure_ascii=False)
 
 
 @pytest.fixture
@@ -45,16 +46,24 @@ async def test_miss_calls_the_loader_once_and_stores_with_the_ttl(redis: Redis) 
     assert await get_or_set_cache(redis, KEY, FIELD, TTL, loader) == DATA
 
     loader.assert_awaited_once()
-    assert json.loads(await redis.hget(KEY, FIELD)) == DATA
+    assert await redis.hget(KEY, FIELD) == DATA
     assert TTL - 10 < await redis.ttl(KEY) <= TTL
 
 
 async def test_hit_does_not_call_the_loader(redis: Redis) -> None:
-    await redis.hset(KEY, FIELD, json.dumps(DATA))
-    loader = AsyncMock(return_value=["fresh from the database"])
+    await redis.hset(KEY, FIELD, DATA)
+    loader = AsyncMock(return_value='["fresh from the database"]')
 
     assert await get_or_set_cache(redis, KEY, FIELD, TTL, loader) == DATA
     loader.assert_not_awaited()
+
+
+async def test_hit_returns_the_stored_text_as_it_is(redis: Redis) -> None:
+    # Not decoded and encoded again: the spacing of the stored text survives.
+    stored = '[ {"id" : 1} ]'
+    await redis.hset(KEY, FIELD, stored)
+
+    assert await get_or_set_cache(redis, KEY, FIELD, TTL, AsyncMock(return_value="[]")) == stored
 
 
 async def test_second_call_is_served_from_the_cache(redis: Redis) -> None:
@@ -66,10 +75,9 @@ async def test_second_call_is_served_from_the_cache(redis: Redis) -> None:
 
 
 async def test_fields_of_one_key_are_cached_separately(redis: Redis) -> None:
-    await get_or_set_cache(redis, KEY, "7", TTL, AsyncMock(return_value=["week"]))
-    assert await get_or_set_cache(redis, KEY, "30", TTL, AsyncMock(return_value=["month"])) == [
-        "month"
-    ]
+    await get_or_set_cache(redis, KEY, "7", TTL, AsyncMock(return_value='["week"]'))
+    month = AsyncMock(return_value='["month"]')
+    assert await get_or_set_cache(redis, KEY, "30", TTL, month) == '["month"]'
 
 
 async def test_invalidate_drops_every_field_of_the_key(redis: Redis) -> None:
@@ -96,7 +104,7 @@ async def test_read_error_falls_back_to_the_loader_with_a_warning(
 async def test_write_error_still_returns_the_loaded_data_with_a_warning(
     server: fakeredis.FakeServer, flaky_redis: Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def load_then_lose_redis() -> list[dict[str, object]]:
+    async def load_then_lose_redis() -> str:
         server.connected = False  # the read worked; Redis goes away before the write
         return DATA
 
