@@ -600,8 +600,18 @@ def start_baseline(suite: Suite) -> None:
 
 
 def start_coverage(suite: Suite) -> None:
-    """Start the coverage run early: it is the longest (coverage of async code is slow)."""
-    _coverage(suite)
+    """Start the coverage run early: it is the longest (coverage of async code is slow).
+
+    Not when only some checkpoints run (see `prefetch`): the one that needs it starts it.
+    """
+    if _grading_all():
+        _coverage(suite)
+
+
+def _grading_all() -> bool:
+    """Whether every checkpoint runs: `grade(only=...)` wants no runs started for the others,
+    which would compete for the cores with the runs it waits for."""
+    return not os.environ.get(ONLY_ENV)
 
 
 def _mutant_job(suite: Suite, mutant: Mutant) -> Callable[[], RunResult]:
@@ -611,11 +621,10 @@ def _mutant_job(suite: Suite, mutant: Mutant) -> Callable[[], RunResult]:
 def prefetch(suite: Suite, mutants: Sequence[Mutant]) -> None:
     """Start every mutant run in the background (call once the baseline is green).
 
-    Not when the grader runs some checkpoints only (`grade(only=...)`): runs started for the
-    others would compete for the cores with the runs it waits for.
+    Not when the grader runs some checkpoints only (`grade(only=...)`, see `_grading_all`).
     """
     check_mutants(suite.reference, mutants)
-    if os.environ.get(ONLY_ENV):
+    if not _grading_all():
         return
     for mutant in mutants:
         _submit(_key(suite, "mutant", mutant), _mutant_job(suite, mutant))
