@@ -6,9 +6,12 @@ Tests that catch nothing score nothing.
 
 One run builds a temporary tree: the reference app (``app/``, ``alembic/``, ``pyproject.toml``,
 ...) with the student's ``tests/`` folder in place of the reference's own, and runs
-``python -m pytest <paths> -x`` there in a subprocess, on embedded defaults (the environment is
-scrubbed of ``DATABASE_URL``, ``REDIS_URL``, ``TEST_*`` and the app's settings; mail goes to a
-port where no SMTP server listens). A mutant is one or more exact text replacements in the
+``python -m pytest <paths> -x`` there in a process of its own, on embedded defaults (the
+environment is scrubbed of ``DATABASE_URL``, ``REDIS_URL``, ``TEST_*`` and the app's settings;
+mail goes to a port where no SMTP server listens). Where the system can fork, that process is
+forked from a warm server that has imported pytest and the app's libraries already
+(course/forkserver.py, one per worker thread): a run then starts in a fraction of the ~1.5 s
+of CPU those imports cost. A mutant is one or more exact text replacements in the
 reference, planted in memory as the app is imported (course/mutation_probe.py): the files stay
 correct, so tests that read them instead of calling the app catch nothing. Edits of data files
 (render.yaml) are the exception: reading them is what the app's deployment does, so they are
@@ -27,6 +30,7 @@ the unmutated run has passed.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import importlib.metadata
@@ -44,12 +48,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+import psutil
+
+from course import forkserver
 from course.files import TOOL_FOLDERS, memory_temp_root
 from course.mutation_probe import MUTANT_ENV, PROBE_ENV
 from course.paths import GRADED_ENV, ONLY_ENV
-from course.processes import kill_tree, read_events, scrubbed_env
+from course.processes import Target, kill_tree, read_events, scrubbed_env
 
 WORKERS = 2
 RUN_LIMIT = 300.0  # wall seconds for one pytest run of the student's tests
@@ -114,6 +121,9 @@ CACHE_ENV = "COURSE_MUTATION_CACHE"  # a folder for runs that outlive a grading 
 CACHE_FORMAT = 2  # bump when what a stored run holds changes
 PROBE_MODULE = "course_mutation_probe"  # course/mutation_probe.py, as the run imports it
 PROBE_FILE = Path(__file__).with_name("mutation_probe.py")
+# Runs are forked by a warm server per worker thread (course/forkserver.py), where there is fork.
+FORKING = hasattr(os, "fork")
+REPLY_GRACE = 10.0  # seconds for a server to report a child it was told to kill
 
 
 class MutantError(RuntimeError):
@@ -305,14 +315,13 @@ def build_tree(suite: Suite, destination: Path) -> None:
         shutil.copytree(student_tests, destination / "tests", ignore=ignore, symlinks=True)
 
 
+def base_env() -> dict[str, str]:
+    """Every run's environment, without what is its own (the fork servers start in this)."""
+    return scrubbed_env(SCRUBBED, SCRUBBED_PREFIXES, **HARNESS_ENV)
+
+
 def harness_env(probe_dir: Path, events: Path, mutant: Mutant | None = None) -> dict[str, str]:
-    env = scrubbed_env(
-        SCRUBBED,
-        SCRUBBED_PREFIXES,
-        **HARNESS_ENV,
-        PYTHONPATH=str(probe_dir),
-        **{PROBE_ENV: str(events)},
-    )
+    env = base_env() | {"PYTHONPATH": str(probe_dir), PROBE_ENV: str(events)}
     if mutant is not None:
         env[MUTANT_ENV] = json.dumps(edits_by_file(mutant))
     return env
@@ -367,7 +376,7 @@ def run_pytest(
     coverage: bool = False,
     limit: float | None = None,
 ) -> RunResult:
-    """One `python -m pytest` of the student's tests on the (mutated) reference."""
+    """One `python -m pytest` of the student's tests on the (mutated) reference (forked)."""
     missing = tuple(path for path in suite.paths if not (suite.student / path).exists())
     if missing == suite.paths:
         return RunResult(exit_code=None, missing=missing)
@@ -386,10 +395,7 @@ def run_pytest(
         shutil.copyfile(PROBE_FILE, probe / f"{PROBE_MODULE}.py")
         events = work / "events.jsonl"
         report = work / "coverage.json"
-        command = [
-            sys.executable,
-            "-m",
-            "pytest",
+        argv = [
             *paths,
             *PYTEST_OPTIONS,
             "-p",
@@ -398,13 +404,13 @@ def run_pytest(
             f"--timeout={TEST_LIMIT}",
             *args,
         ]
-        command += _config(tree)
+        argv += _config(tree)
         if coverage:
-            command += ["--cov=app", f"--cov-report=json:{report}", "--cov-fail-under=0"]
+            argv += ["--cov=app", f"--cov-report=json:{report}", "--cov-fail-under=0"]
         else:
-            command.append("--no-cov")
+            argv.append("--no-cov")
         env = harness_env(probe, events, mutant) | {"TMPDIR": str(scratch)}
-        exit_code, timed_out, output = _execute(command, tree, env, limit or RUN_LIMIT)
+        exit_code, timed_out, output = _execute(argv, tree, env, limit or RUN_LIMIT)
         prefix = f"{tree}{os.sep}"  # the student knows tests/…, not /tmp/…/tree/tests/…
         result = _result(exit_code, timed_out, read_events(events)[0])
         result.failed = [line.replace(prefix, "") for line in result.failed]
@@ -421,34 +427,119 @@ def run_pytest(
 
 
 def _execute(
-    command: list[str], cwd: Path, env: dict[str, str], limit: float
+    args: list[str], cwd: Path, env: dict[str, str], limit: float
 ) -> tuple[int | None, bool, str]:
+    """`python -m pytest ARGS` in `cwd`: (exit code, timed out, output)."""
     log = cwd.parent / "output.log"
     with log.open("wb") as handle:
-        # In our process group: a kill of the whole grading run's group reaches it too.
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=handle
-        )
-        _running.add(process)
+        run = _start(args, cwd, env, handle)
+        _running.add(run.target)
         try:
-            exit_code: int | None = process.wait(timeout=limit)
+            exit_code: int | None = run.wait(timeout=limit)
             timed_out = False
         except subprocess.TimeoutExpired:
-            kill_tree(process)
+            _stop(run)
             exit_code, timed_out = None, True
+        except forkserver.ServerGone:  # killed under the run (shutdown()): the run is lost
+            _stop(run)
+            exit_code, timed_out = None, False
         except BaseException:  # the grader's own timeout: never leave the run behind
-            kill_tree(process)
+            _stop(run)
             raise
         finally:
-            _running.discard(process)
+            _running.discard(run.target)
     return exit_code, timed_out, log.read_text(encoding="utf-8", errors="replace")
+
+
+@dataclass
+class _Forked:
+    """A run forked by a fork server: waited for through the server, killed by its pid."""
+
+    server: forkserver.Server
+    target: psutil.Process | int
+
+    def wait(self, timeout: float) -> int:
+        return self.server.wait(timeout)
+
+
+class _Spawned(subprocess.Popen[bytes]):
+    """A run started as a process of its own (no fork server)."""
+
+    @property
+    def target(self) -> subprocess.Popen[bytes]:
+        return self
+
+
+def _start(args: list[str], cwd: Path, env: dict[str, str], log: BinaryIO) -> _Forked | _Spawned:
+    """Fork the run from this thread's server; a process of its own when there is none."""
+    server = _server()
+    if server is not None:
+        try:
+            pid = server.start(args, str(cwd), env, str(log.name))
+        except forkserver.ServerGone:  # died since its last run: a new one for the next run
+            _drop(server)
+        except BaseException:  # the fork under way is lost with its server
+            _drop(server)
+            raise
+        else:
+            with contextlib.suppress(psutil.Error):  # gone already: its exit is on its way
+                return _Forked(server, psutil.Process(pid))  # no kill reaches a reused pid
+            return _Forked(server, pid)
+    # In our process group: a kill of the whole grading run's group reaches it too.
+    command = [sys.executable, "-m", "pytest", *args]
+    return _Spawned(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+
+
+def _stop(run: _Forked | _Spawned) -> None:
+    """Kill the run with everything it started; its server, unless it reports the kill."""
+    kill_tree(run.target)
+    if isinstance(run, _Forked):
+        try:
+            run.wait(REPLY_GRACE)
+        except (subprocess.TimeoutExpired, forkserver.ServerGone):
+            _drop(run.server)
+
+
+_local = threading.local()  # .server: the calling thread's fork server
+_servers: set[forkserver.Server] = set()
+
+
+def _server() -> forkserver.Server | None:
+    """This thread's fork server, started if it has none alive; None without one.
+
+    One per thread: a server forks one run at a time, and the pool runs WORKERS at a time.
+    """
+    server: forkserver.Server | None = getattr(_local, "server", None)
+    if server is not None and server.process.poll() is None:
+        return server
+    if server is not None:
+        _drop(server)
+    if not FORKING:
+        return None
+    try:
+        server = forkserver.Server(base_env(), UNUSED_PLUGINS)
+    except OSError:  # no server this time (the run starts on its own); another next run
+        return None
+    _local.server = server
+    with _lock:
+        _servers.add(server)
+    return server
+
+
+def _drop(server: forkserver.Server) -> None:
+    """Kill a server with its children; the thread that used it starts another."""
+    kill_tree(server.process)
+    with _lock:
+        _servers.discard(server)
+    if getattr(_local, "server", None) is server:
+        _local.server = None
 
 
 # --- the cache and the pool -----------------------------------------------------------------
 
 _pool: ThreadPoolExecutor | None = None
 _cache: dict[str, Future[Any]] = {}
-_running: set[subprocess.Popen[bytes]] = set()
+_running: set[Target] = set()
 _lock = threading.Lock()
 
 
@@ -477,6 +568,10 @@ def shutdown() -> None:
         pool.shutdown(wait=False, cancel_futures=True)
     for process in list(_running):
         kill_tree(process)
+    with _lock:
+        servers = list(_servers)
+    for server in servers:
+        _drop(server)
 
 
 def _key(suite: Suite, kind: str, mutant: Mutant | None = None) -> tuple[Any, ...]:
@@ -510,7 +605,8 @@ def cache_dir() -> Path | None:
 def _harness_digest() -> str:
     """What else decides an outcome: this harness, Python and every installed package."""
     digest = hashlib.sha256(f"{CACHE_FORMAT}\0{sys.version}\0".encode())
-    digest.update(Path(__file__).read_bytes() + PROBE_FILE.read_bytes())
+    for harness in (Path(__file__), PROBE_FILE, Path(forkserver.__file__)):
+        digest.update(harness.read_bytes())
     installed = sorted(
         f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()
     )
