@@ -22,9 +22,11 @@ LESSONS = ROOT / "lessons"
 
 
 def break_ci(copy: Path) -> None:
-    """No `needs` between the jobs, and a deploy that runs for every branch."""
+    """No `needs` between the jobs, a deploy that runs for every branch, and a job timeout that
+    GitHub's schema rejects (no other checkpoint reads it)."""
     workflow = copy / ".github" / "workflows" / "ci.yml"
     text = workflow.read_text(encoding="utf-8")
+    text = text.replace("  unit-tests:\n", "  unit-tests:\n    timeout-minutes: soon\n", 1)
     text = text.replace("    needs: [unit-tests]\n", "", 1)
     text = text.replace(
         "    if: github.ref == 'refs/heads/main' && github.event_name == 'push'\n", ""
@@ -112,8 +114,9 @@ def test_starter_08_fails_what_the_lesson_adds(reports: dict[str, GradeReport]) 
 
 def test_planted_ci_faults_fail_exactly_their_checkpoints(reports: dict[str, GradeReport]) -> None:
     report = reports["07-broken"]
-    assert failed(report) == {"07.4", "07.7"}, explain(report)
+    assert failed(report) == {"07.1", "07.4", "07.7"}, explain(report)
     reasons = {result.id: result.reason for result in report.results}
+    assert "unit-tests" in reasons["07.1"]
     assert "needs" in reasons["07.4"]
     assert "main" in reasons["07.7"]
 
