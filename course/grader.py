@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -10,7 +11,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import Any
 
 from course.files import TOOL_FOLDERS, memory_temp_root
 from course.manifest import Lesson, Manifest
-from course.mutation import UNUSED_PLUGINS
+from course.mutation import UNUSED_PLUGINS, cache_dir
 from course.paths import GRADED_ENV, ONLY_ENV, RESULTS_ENV, ROOT_ENV, SCRATCH_ENV, STUDENT_DIR_ENV
 from course.processes import kill_tree, read_events, scrubbed_env
 from course.todos import todo_locations, where_to_look
@@ -27,6 +28,8 @@ from course.todos import todo_locations, where_to_look
 DEFAULT_TIMEOUT = 20.0
 # pytest processes per grading run: the lessons' checkpoints are split between them.
 SHARDS = max(1, min(2, os.cpu_count() or 1))
+CHECKPOINT_SECONDS = 0.2  # a lesson folder's cost per checkpoint, until a grading times it
+TIMINGS_FILE = "timings.json"  # in the mutation cache folder (see `timings`)
 STARTUP_LIMIT = 60.0  # pytest start and collection, before any test timer runs
 PER_TEST_SLACK = 5.0  # set-up and teardown around each test's own limit
 EXIT_GRACE = 5.0  # after the last result: threads the student left running may block exit
@@ -323,19 +326,63 @@ def _rewrite(text: str, copy: Path, original: Path) -> str:
     return text.replace(str(copy), str(original))
 
 
-def shards(folders: list[Path], count: int = SHARDS) -> list[list[Path]]:
-    """Split lesson folders between `count` pytest processes, balanced by checkpoint count.
+def shards(
+    folders: list[Path], count: int = SHARDS, seconds: Mapping[str, float] | None = None
+) -> list[list[Path]]:
+    """Split lesson folders between `count` pytest processes, balanced by cost.
 
-    A folder stays whole: the checkpoints of one testing lesson share their runs of the student's
-    tests, which a process keeps in memory. Each shard keeps the lessons' order.
+    A folder's cost is what its checkpoints took the fastest time they all passed (`seconds`,
+    by folder name; see `timings`), else its checkpoint count times CHECKPOINT_SECONDS. A folder
+    stays whole: the checkpoints of one testing lesson share their runs of the student's tests,
+    which a process keeps in memory. Each shard keeps the lessons' order.
     """
-    sizes = {folder: _checkpoint_count(folder) for folder in folders}
-    loads: list[tuple[int, list[Path]]] = [(0, []) for _ in range(min(count, len(folders)))]
-    for folder in sorted(folders, key=lambda folder: -sizes[folder]):
+    known = seconds or {}
+    costs = {
+        folder: known.get(folder.name, _checkpoint_count(folder) * CHECKPOINT_SECONDS)
+        for folder in folders
+    }
+    loads: list[tuple[float, list[Path]]] = [(0.0, []) for _ in range(min(count, len(folders)))]
+    for folder in sorted(folders, key=lambda folder: -costs[folder]):
         lightest = min(range(len(loads)), key=lambda index: loads[index][0])
-        size, chosen = loads[lightest]
-        loads[lightest] = (size + sizes[folder], [*chosen, folder])
+        cost, chosen = loads[lightest]
+        loads[lightest] = (cost + costs[folder], [*chosen, folder])
     return [sorted(chosen, key=folders.index) for _, chosen in loads if chosen]
+
+
+def _timings_file() -> Path | None:
+    folder = cache_dir()
+    return None if folder is None else folder / TIMINGS_FILE
+
+
+def timings() -> dict[str, float]:
+    """Per lesson folder, the fastest grading in which all its checkpoints passed (seconds).
+
+    Kept beside the mutation runs: a warm check costs what its checkpoints cost, and a lesson
+    whose tests ran cold, or whose checkpoints failed early, says little about the next check.
+    """
+    path = _timings_file()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path else {}
+    except (OSError, ValueError):
+        return {}  # none yet, or unreadable: the checkpoint counts decide
+    return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def remember_timings(results: list[CheckpointResult], lessons: list[Lesson]) -> None:
+    path = _timings_file()
+    if path is None:
+        return
+    known = timings()
+    for lesson in lessons:
+        mine = [result for result in results if result.lesson == lesson.id]
+        if mine and all(result.passed for result in mine):
+            spent = sum(result.duration for result in mine)
+            known[lesson.name] = min(spent, known.get(lesson.name, spent))
+    with contextlib.suppress(OSError):  # timings that cannot be kept only cost balance
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(known, sort_keys=True), encoding="utf-8")
+        partial.replace(path)  # atomic: a concurrent grading reads the old file or the new one
 
 
 def _checkpoint_count(folder: Path) -> int:
@@ -388,7 +435,8 @@ def grade(
     folders = checkpoint_dirs(lesson, manifest, checkpoints, regressions)
     progress = _CombinedProgress(on_progress)
     with tempfile.TemporaryDirectory(prefix="course-check-") as raw, _scratch() as scratch:
-        parts = [_Shard(Path(raw) / f"shard{n}", group) for n, group in enumerate(shards(folders))]
+        groups = shards(folders, seconds=timings())
+        parts = [_Shard(Path(raw) / f"shard{n}", group) for n, group in enumerate(groups)]
         for shard in parts:
             _prepare(shard, student)
 
@@ -418,6 +466,8 @@ def grade(
         )
         errors += [error for error in shard_errors if error not in errors]
     everything.sort(key=lambda result: order.get(result.lesson, len(order)))  # stable
+    if not errors and not only:  # a subset of the checkpoints is not what a folder costs
+        remember_timings(everything, lessons)
     _locate_todos(everything, lessons, checkpoints.parent / "lessons")
     return GradeReport(
         lesson=lesson,

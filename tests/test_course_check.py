@@ -19,7 +19,8 @@ import pytest
 from typer.testing import CliRunner
 
 from course.cli import app
-from course.grader import SHARDS, shards
+from course.grader import SHARDS, CheckpointResult, remember_timings, shards, timings
+from course.manifest import load_manifest
 
 TIMEOUT = 4  # seconds per checkpoint in these runs
 WALL_LIMIT = 60  # a whole `course check` run, hangs included
@@ -550,3 +551,39 @@ def test_shards_keep_lessons_whole_in_order_and_balanced(tmp_path: Path) -> None
     loads = sorted(sum(sizes[folder.name] for folder in part) for part in parts)
     assert loads == [13, 15]
     assert shards(folders[:1], 2) == [folders[:1]]
+
+
+def test_shards_balance_by_the_seconds_a_lesson_took(tmp_path: Path) -> None:
+    folders = []
+    for name in ("00_a", "01_b", "02_c", "03_d"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "test_it.py").write_text("@checkpoint(id='x')\n" * 5)
+        folders.append(folder)
+    # By count all four weigh the same; by time 03_d alone outweighs the other three.
+    parts = shards(folders, 2, seconds={"00_a": 0.5, "01_b": 0.5, "02_c": 0.5, "03_d": 3.0})
+    assert parts == [[folders[3]], folders[:3]]
+
+
+def test_timings_keep_the_fastest_grading_in_which_a_lesson_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COURSE_MUTATION_CACHE", str(tmp_path / "cache"))
+    manifest = load_manifest()
+    first, second = manifest.lessons[0], manifest.lessons[1]
+
+    def result(lesson: str, duration: float, passed: bool = True) -> CheckpointResult:
+        done = CheckpointResult(lesson, "x", "t", 1, "", "f.py", 1, duration=duration)
+        done.passed = passed
+        return done
+
+    remember_timings(
+        [result(first.id, 4.0), result(second.id, 1.0, passed=False)], manifest.lessons
+    )
+    assert timings() == {first.name: 4.0}  # a lesson that failed a checkpoint is not timed
+    remember_timings([result(first.id, 1.5), result(first.id, 1.0)], manifest.lessons)
+    remember_timings([result(first.id, 9.0)], manifest.lessons)  # a cold run: slower
+    assert timings() == {first.name: 2.5}
+    monkeypatch.setenv("COURSE_MUTATION_CACHE", "off")
+    remember_timings([result(first.id, 0.1)], manifest.lessons)
+    assert timings() == {}
