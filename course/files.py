@@ -6,6 +6,7 @@ import hashlib
 import os
 import stat
 import subprocess
+import threading
 from collections.abc import Iterable, Sequence
 from fnmatch import fnmatch
 from pathlib import Path
@@ -109,6 +110,15 @@ def write_file(path: Path, data: bytes, executable: bool = False) -> None:
     mode = path.stat().st_mode
     exec_bits = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
     path.chmod(mode | exec_bits if executable else mode & ~exec_bits)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` (and its folders) so that a concurrent reader, another grading
+    included, sees the old file or the new one, never half of one. OSError when it cannot."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
 
 
 def remove_empty_dirs(root: Path, paths: Iterable[str]) -> None:

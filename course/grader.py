@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from course.files import TOOL_FOLDERS, memory_temp_root
+from course.files import TOOL_FOLDERS, memory_temp_root, write_atomically
 from course.manifest import Lesson, Manifest
 from course.mutation import UNUSED_PLUGINS, cache_dir
 from course.paths import GRADED_ENV, ONLY_ENV, RESULTS_ENV, ROOT_ENV, SCRATCH_ENV, STUDENT_DIR_ENV
@@ -379,10 +379,7 @@ def remember_timings(results: list[CheckpointResult], lessons: list[Lesson]) -> 
             spent = sum(result.duration for result in mine)
             known[lesson.name] = min(spent, known.get(lesson.name, spent))
     with contextlib.suppress(OSError):  # timings that cannot be kept only cost balance
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps(known, sort_keys=True), encoding="utf-8")
-        partial.replace(path)  # atomic: a concurrent grading reads the old file or the new one
+        write_atomically(path, json.dumps(known, sort_keys=True))
 
 
 def _checkpoint_count(folder: Path) -> int:

@@ -53,7 +53,7 @@ from typing import Any, BinaryIO
 import psutil
 
 from course import forkserver
-from course.files import TOOL_FOLDERS, memory_temp_root
+from course.files import TOOL_FOLDERS, memory_temp_root, write_atomically
 from course.mutation_probe import MUTANT_ENV, PROBE_ENV
 from course.paths import GRADED_ENV, ONLY_ENV
 from course.processes import Target, kill_tree, read_events, scrubbed_env
@@ -635,13 +635,8 @@ def _keepable(result: object) -> bool:
 
 def _store(path: Path, result: RunResult) -> None:
     data = {"type": type(result).__name__, "value": asdict(result)}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        partial.replace(path)  # atomic: a concurrent grading reads the old file or the new one
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+        write_atomically(path, json.dumps(data, ensure_ascii=False))
 
 
 def _load(path: Path) -> RunResult | None:
