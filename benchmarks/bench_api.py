@@ -9,7 +9,8 @@
 
 A benchmark, not a test: it prints PASS/MISS next to each target and exits 0. The server runs in
 a child process (this script with --serve) that imports the app and mounts two bench-only routes
-on the app object (/bench/bare, /bench/invalidate/{user_id}); the app's source is not changed.
+on the app object (/bench/bare, /bench/invalidate/{user_id}, /bench/cached/{user_id}); the app's
+source is not changed.
 """
 
 import argparse
@@ -128,6 +129,7 @@ def mount_bench_routes(app: "FastAPI") -> None:
     """Bench-only routes, added to the imported app object in the server process."""
     from app.api.deps import RedisDep, TodayDep
     from app.services.contacts import birthdays_cache_key
+    from fastapi import Response
 
     @app.get("/bench/bare")
     async def bare() -> dict[str, bool]:
@@ -136,6 +138,13 @@ def mount_bench_routes(app: "FastAPI") -> None:
     @app.post("/bench/invalidate/{user_id}")
     async def invalidate(user_id: int, redis: RedisDep, today: TodayDep) -> dict[str, int]:
         return {"deleted": await redis.delete(birthdays_cache_key(user_id, today))}
+
+    @app.get("/bench/cached/{user_id}")
+    async def cached(user_id: int, redis: RedisDep, today: TodayDep) -> Response:
+        """The cached birthdays text after one Redis read and no authentication: what a hit
+        costs at the least, so what bounds the HTTP speed-up on this machine and client."""
+        text = await redis.hget(birthdays_cache_key(user_id, today), str(DAYS))
+        return Response(content=text or "", media_type="application/json")
 
 
 def die_with_parent() -> None:
@@ -482,13 +491,24 @@ async def bench_birthdays_http(
     return BirthdayFigures(Latency.joined(miss), Latency.joined(hit), misses, found, kb, statuses)
 
 
-async def bench_fixed_cost(client: httpx.AsyncClient, seeded: Seeded) -> tuple[Latency, Latency]:
-    """Latency of a bare route and of GET /users/me (auth dependency + a tiny JSON)."""
+@dataclass(frozen=True)
+class FixedCost:
+    bare: Latency  # a route that answers a constant
+    me: Latency  # GET /users/me: the auth dependency and a tiny JSON
+    floor: Latency  # the cached birthdays body after one Redis read, no auth
+    floor_kb: float
+
+
+async def bench_fixed_cost(client: httpx.AsyncClient, seeded: Seeded) -> FixedCost:
+    """Run after the birthdays rounds, which leave the cache key in place for the floor."""
     headers = auth_headers(seeded.email)
     statuses: Counter[int] = Counter()
     bare = await latencies(lambda: client.get("/bench/bare"), 100, statuses)
     me = await latencies(lambda: client.get("/api/v1/users/me", headers=headers), 100, statuses)
-    return bare, me
+    floor_path = f"/bench/cached/{seeded.user_id}"
+    floor = await latencies(lambda: client.get(floor_path), 100, statuses)
+    floor_kb = len((await client.get(floor_path)).content) / 1024
+    return FixedCost(bare, me, floor, floor_kb)
 
 
 @dataclass(frozen=True)
@@ -649,7 +669,8 @@ def report_service(report: Report, svc: ServiceFigures) -> None:
         )
 
 
-def report_fixed_cost(report: Report, bare: Latency, me: Latency, http: BirthdayFigures) -> None:
+def report_fixed_cost(report: Report, fixed: FixedCost, http: BirthdayFigures) -> None:
+    bare, me, floor = fixed.bare, fixed.me, fixed.floor
     report.add("fixed cost: GET /bench/bare", bare.text("p95"))
     report.add("fixed cost: GET /users/me (auth)", me.text("p95"))
     report.add(
@@ -658,6 +679,17 @@ def report_fixed_cost(report: Report, bare: Latency, me: Latency, http: Birthday
     report.note(
         f"a cached birthdays request = /users/me ({me.p50:.2f} ms) + "
         f"{http.hit.p50 - me.p50:.2f} ms for the cache read and {http.found} items at p50"
+    )
+    report.add(
+        f"floor of a hit: 1 Redis read, no auth, {fixed.floor_kb:.1f} KiB", floor.text("p95")
+    )
+    report.add(
+        "  HTTP speed-up that floor allows (p50)",
+        f"{http.miss.p50 / floor.p50:5.1f}x  (in the app {http.miss.in_app.p50 / floor.in_app.p50:.1f}x)",
+    )
+    report.note(
+        "a hit over HTTP cannot be faster than that floor: the client and the transfer of the body "
+        "are in both, so a speed-up above it needs a cheaper client, not a cheaper hit"
     )
 
 
@@ -891,7 +923,7 @@ async def run_backend(
         async with running_server(db_url, tmp) as server, new_client(server) as client:
             progress(f"[{name}] 1. birthdays over HTTP")
             http = await bench_birthdays_http(client, seeded, opts)
-            bare_lat, me_lat = await bench_fixed_cost(client, seeded)
+            fixed = await bench_fixed_cost(client, seeded)
             if full:
                 progress(f"[{name}] 2. throughput")
                 bare = await throughput(client, server, "/bench/bare", {}, opts)
@@ -905,7 +937,7 @@ async def run_backend(
         await unseed(seeded, redis_url)
     report_birthdays(report, name, http, opts)
     report_service(report, svc)
-    report_fixed_cost(report, bare_lat, me_lat, http)
+    report_fixed_cost(report, fixed, http)
     report_conclusion(report, http, svc)
     if full:
         report_throughput(report, bare, auth, opts)
