@@ -8,7 +8,7 @@
 3. /health latency while 8 logins verify cost-12 bcrypt hashes concurrently.
 
 A benchmark, not a test: it prints PASS/MISS next to each target and exits 0. The server runs in
-a child process (this script with --serve) that imports the app and mounts two bench-only routes
+a child process (this script with --serve) that imports the app and mounts three bench-only routes
 on the app object (/bench/bare, /bench/invalidate/{user_id}, /bench/cached/{user_id}); the app's
 source is not changed.
 """
