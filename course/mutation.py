@@ -22,7 +22,8 @@ not a clean catch.
 Runs are cached per (student's tests digest, reference digest, paths, mutant): in memory for
 one grading run, whose checkpoints share them, and on disk under $COURSE_MUTATION_CACHE
 (default ~/.cache/module14-course/mutation; "off" for none), so a later `course check` with the
-same tests and the same reference reuses the finished runs instead of repeating them. Every
+same tests and the same reference reuses the finished runs instead of repeating them; of two
+gradings that need the same run at once, one computes it while the other waits on its lock. Every
 input of a run is in its key, the harness and the installed packages included; runs that hung,
 were killed or timed out are never stored. Mutants run two at a time (a 2-core machine), after
 the unmutated run has passed.
@@ -43,7 +44,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -651,15 +652,43 @@ def _load(path: Path) -> RunResult | None:
     return None
 
 
+@contextlib.contextmanager
+def _claimed(path: Path) -> Iterator[None]:
+    """Hold `path`'s lock: of two gradings that need the same run at the same moment (two
+    `course check` at once, the package's tests), one computes it and the other then loads it.
+
+    An advisory lock of the kernel's (POSIX): it dies with its holder, so a grading killed
+    mid-run leaves nothing to clean up. Without fcntl (Windows) each grading runs its own.
+    """
+    if os.name != "posix":
+        yield
+        return
+    import fcntl  # POSIX only
+
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        handle = path.with_suffix(".lock").open("a")
+    except OSError:  # a cache folder that cannot be written: no sharing, no harm
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def _kept(key: tuple[Any, ...], job: Callable[[], Any]) -> Any:
     """The stored outcome of `key` if there is one, else `job()`'s (stored when it can be)."""
     path = _cache_file(key)
-    if path is not None and (found := _load(path)) is not None:
-        return found
-    result = job()
-    if path is not None and _keepable(result):
-        _store(path, result)
-    return result
+    if path is None:
+        return job()
+    with _claimed(path):
+        if (found := _load(path)) is not None:
+            return found
+        result = job()
+        if _keepable(result):
+            _store(path, result)
+        return result
 
 
 def clear_cache() -> None:
@@ -724,15 +753,23 @@ def prefetch(suite: Suite, mutants: Sequence[Mutant]) -> None:
 def verdict(suite: Suite, mutant: Mutant, siblings: Sequence[Mutant] = ()) -> Verdict:
     """Is `mutant` caught by the student's tests? Starts the `siblings` too (shared runs)."""
     check_mutants(suite.reference, [mutant, *siblings])  # a course bug: raise before anything
-    base = baseline(suite)
+    base_run = _baseline(suite)
+    mutant_key = _key(suite, "mutant", mutant)
+    # While the unmutated run is under way, the mutant's run takes the other core (a check of
+    # one checkpoint waits for both, not one after the other); it is dropped if still queued
+    # when the unmutated run fails.
+    speculative = None if base_run.done() else _submit(mutant_key, _mutant_job(suite, mutant))
+    base = base_run.result()
     if not base.green:
+        if speculative is not None:
+            speculative.cancel()
         reason = (
             "Мутацію не перевіряли: ваші тести не проходять на правильному застосунку "
             f"({base.problem()})"
         )
         return Verdict(mutant, False, reason, base)
     prefetch(suite, [mutant, *siblings])
-    run = _submit(_key(suite, "mutant", mutant), _mutant_job(suite, mutant)).result()
+    run = _submit(mutant_key, _mutant_job(suite, mutant)).result()
     return Verdict(mutant, run.red, describe(mutant, run), run)
 
 

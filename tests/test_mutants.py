@@ -13,6 +13,7 @@ collection error, a hang, a mutant that does not apply, a scrubbed environment.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tokenize
 from pathlib import Path
@@ -22,7 +23,7 @@ import pytest
 from course import mutation
 from course.manifest import load_manifest
 from course.mutants import ALL, HOMEWORK, MutantSet
-from course.mutation import Mutant, MutantError, Suite
+from course.mutation import Mutant, MutantError, RunResult, Suite
 from course.mutation_probe import mutated_source
 from course.paths import GRADED_ENV
 
@@ -313,6 +314,28 @@ def test_changed_tests_or_a_changed_reference_run_again(synthetic: Suite, kept: 
     mutation.clear_cache()
     assert not mutation.baseline(synthetic).green  # the reference's own change is seen
     assert len(list(kept.glob("*.json"))) == 3
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the lock is fcntl's")
+def test_a_run_is_computed_under_its_lock_so_a_concurrent_grading_waits_and_reuses_it(
+    kept: Path,
+) -> None:
+    import fcntl
+
+    key = ("baseline", "reference digest", "tests digest", ["tests"], "", [])
+    cache_file = mutation._cache_file(key)
+    assert cache_file is not None
+
+    def run() -> RunResult:
+        # Another grading that wants the same run now: it cannot take the lock, so it waits.
+        with cache_file.with_suffix(".lock").open("a") as other, pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return RunResult(exit_code=0, collected=1, passed=1)
+
+    first = mutation._kept(key, run)
+    # Once the lock is free, the waiting grading finds the stored run instead of repeating it.
+    again = mutation._kept(key, lambda: pytest.fail("the run was computed twice"))
+    assert first.green and again == first
 
 
 def test_a_run_that_timed_out_is_never_kept(synthetic: Suite, kept: Path) -> None:
