@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from redis import Redis
@@ -73,3 +75,35 @@ def check_schema(schema: str, *files: Path) -> tuple[int, str]:
 
     result = CliRunner().invoke(main, ["--builtin-schema", schema, *map(str, files)])
     return result.exit_code, result.output
+
+
+class Background:
+    """Two workers for the module's slow jobs; results are awaited by the tests that need them."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="background")
+        self.jobs: dict[Any, Future[Any]] = {}
+
+    def submit(self, key: Any, job: Callable[[], Any]) -> None:
+        if key not in self.jobs:
+            self.jobs[key] = self.pool.submit(job)
+
+    def result(self, key: Any, job: Callable[[], Any], timeout: float) -> Any:
+        self.submit(key, job)
+        return self.jobs[key].result(timeout=timeout)
+
+    def close(self) -> None:
+        for future in self.jobs.values():
+            future.cancel()
+        self.pool.shutdown(wait=True)
+
+
+def selected(request: pytest.FixtureRequest, test: str, param: str) -> set[Any]:
+    """The values of `param` of the selected items of test function `test` in this module."""
+    return {
+        item.callspec.params[param]
+        for item in request.session.items
+        if item.path == request.path
+        and getattr(item, "originalname", "") == test
+        and hasattr(item, "callspec")
+    }

@@ -9,20 +9,25 @@ Only the checkpoints that the starter's `TODO(NN) [чекпойнт …]` lines 
 own TODOs, or for a new file the README's TODO that names its path) are graded, one at a time
 until one loses points, and one of them must: so the proof also shows that the TODOs name the
 checkpoints that really grade the file, and it stays fast enough for CI in the mutation-graded
-lessons 05 and 06. A file no TODO names is graded by every checkpoint.
+lessons 05 and 06. A file no TODO names is graded by every checkpoint. The cases are graded in
+the background from the start of the module, two at a time (a grading alone leaves a core idle
+much of its time), the seeded-bug lessons first.
 """
 
 from __future__ import annotations
 
 import filecmp
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import Background, selected
 
 from course.files import list_files
 from course.grader import grade
 from course.manifest import Lesson, load_manifest
+from course.mutants import ALL
 from course.todos import named_checkpoints, todo_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,14 +77,50 @@ def test_every_lesson_has_work_files() -> None:
     assert {lesson.id for lesson, _ in CASES} == {lesson.id for lesson in MANIFEST.lessons}
 
 
+TEST = "test_putting_one_file_back_as_the_starter_has_it_costs_points"
+
+
+# Lesson folders whose checkpoints run the student's tests against seeded bugs: the long cases.
+MUTATION_GRADED = {mutant_set.lesson for mutant_set in ALL}
+
+
+def slowest_first(case: tuple[Lesson, str]) -> tuple[bool, str]:
+    lesson, _ = case
+    return lesson.name not in MUTATION_GRADED, ids(case)
+
+
+@pytest.fixture(scope="module")
+def background(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Background]:
+    """Every selected case graded from the start of the module, two at a time, the slowest
+    first: a grading leaves a core idle much of its time (one checkpoint process, one run)."""
+    jobs = Background()
+    for case in sorted(selected(request, TEST, "case"), key=slowest_first):
+        folder = tmp_path_factory.mktemp("case")
+        jobs.submit(case, lambda case=case, folder=folder: full_marks_without(*case, folder))
+    yield jobs
+    jobs.close()
+
+
+def ids(case: tuple[Lesson, str]) -> str:
+    lesson, path = case
+    return f"{lesson.id}:{path}"
+
+
 @pytest.mark.timeout(GRADING_SECONDS)
-@pytest.mark.parametrize(
-    ("lesson", "path"), CASES, ids=[f"{lesson.id}:{path}" for lesson, path in CASES]
-)
+@pytest.mark.parametrize("case", CASES, ids=ids)
 def test_putting_one_file_back_as_the_starter_has_it_costs_points(
-    lesson: Lesson, path: str, tmp_path: Path
+    case: tuple[Lesson, str], background: Background, tmp_path: Path
 ) -> None:
-    starter, copy = snapshot(lesson, "starter"), tmp_path / "copy"
+    problem = background.result(case, lambda: full_marks_without(*case, tmp_path), GRADING_SECONDS)
+    assert not problem, problem
+
+
+def full_marks_without(lesson: Lesson, path: str, folder: Path) -> str:
+    """Why a copy of solved(NN) with `path` put back as starter(NN) has it keeps full marks,
+    or "" when it loses points."""
+    starter, copy = snapshot(lesson, "starter"), folder / "copy"
     shutil.copytree(snapshot(lesson, "solved"), copy)
     named = checkpoints_named_for(starter, path, lesson)
     if (starter / path).is_file():
@@ -89,9 +130,10 @@ def test_putting_one_file_back_as_the_starter_has_it_costs_points(
     # One named checkpoint at a time, up to the first that loses points: the same claim for
     # less work (each mutation-graded checkpoint of 05/06 runs the whole suite once or more).
     groups = [[checkpoint] for checkpoint in named] or [[]]
-    assert any(loses_points(lesson, copy, group) for group in groups), (
-        f"{path} as starter({lesson.id}) has it: full marks"
-        + (f" in every checkpoint its TODOs name ({', '.join(named)})" if named else "")
+    if any(loses_points(lesson, copy, group) for group in groups):
+        return ""
+    return f"{path} as starter({lesson.id}) has it: full marks" + (
+        f" in every checkpoint its TODOs name ({', '.join(named)})" if named else ""
     )
 
 

@@ -40,8 +40,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -49,7 +49,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support import rendered_solution
+from support import Background, rendered_solution, selected
 
 from course import mutation
 from course.files import list_files
@@ -258,38 +258,6 @@ def run_grading(item: Grading) -> tuple[GradeReport, float]:
         regressions=item.regressions,
     )
     return report, time.monotonic() - started
-
-
-class Background:
-    """Two workers for the module's slow jobs; results are awaited by the tests that need them."""
-
-    def __init__(self) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="snapshots")
-        self.jobs: dict[Any, Future[Any]] = {}
-
-    def submit(self, key: Any, job: Callable[[], Any]) -> None:
-        if key not in self.jobs:
-            self.jobs[key] = self.pool.submit(job)
-
-    def result(self, key: Any, job: Callable[[], Any], timeout: float) -> Any:
-        self.submit(key, job)
-        return self.jobs[key].result(timeout=timeout)
-
-    def close(self) -> None:
-        for future in self.jobs.values():
-            future.cancel()
-        self.pool.shutdown(wait=True)
-
-
-def selected(request: pytest.FixtureRequest, test: str, param: str) -> set[Any]:
-    """The values of `param` of the selected items of test function `test` in this module."""
-    return {
-        item.callspec.params[param]
-        for item in request.session.items
-        if item.path == request.path
-        and getattr(item, "originalname", "") == test
-        and hasattr(item, "callspec")
-    }
 
 
 @pytest.fixture(scope="module")
