@@ -37,7 +37,8 @@ def course_root(tmp_path: Path) -> Path:
 
 
 def invoke(root: Path, *args: str) -> tuple[int, str]:
-    env = {"COURSE_ROOT": str(root), "COLUMNS": "80"}
+    # Wide enough for any temp path: rich would break a long one inside the error box.
+    env = {"COURSE_ROOT": str(root), "COLUMNS": "400"}
     result = CliRunner().invoke(app, list(args), env=env, prog_name="course")
     return result.exit_code, " ".join(result.output.replace("│", " ").split())
 

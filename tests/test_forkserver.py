@@ -262,7 +262,8 @@ def test_ctrl_c_kills_the_servers_and_their_runs(tmp_path: Path) -> None:
     )
     servers, said = done.stdout.splitlines()
     assert said == "interrupted", done.stdout + done.stderr
-    assert all(is_gone(int(pid)) for pid in [*servers.split(), (tree / "pid").read_text()])
+    pids = [int(pid) for pid in [*servers.split(), (tree / "pid").read_text()]]
+    wait_for(lambda: all(is_gone(pid) for pid in pids), "end of the killed servers and runs")
 
 
 def test_the_preload_covers_what_the_reference_apps_import() -> None:
