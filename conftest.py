@@ -15,6 +15,7 @@ WORKERS = 2  # the machines this course runs on have two cores
 SHARED_SERVICES = ("TEST_DATABASE_URL", "TEST_REDIS_URL")
 
 
+@pytest.hookimpl(optionalhook=True)  # runs that switch xdist off (-p no:xdist) load this too
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto` (pyproject's addopts): 0, no workers at all, when the tests share services."""
     return 0 if any(os.environ.get(name) for name in SHARED_SERVICES) else WORKERS
