@@ -210,6 +210,41 @@ def test_a_failing_mutant_is_caught_and_a_surviving_one_is_not(synthetic: Suite)
     assert "не спіймано" in survived.reason and "unused" in survived.reason
 
 
+RENDEZVOUS = """import time
+from pathlib import Path
+
+from app.calc import add
+
+MEETING = Path({meeting!r})
+
+
+def test_both_runs_are_under_way_at_once():
+    me = "mutant" if add(2, 3) != 5 else "unmutated"
+    (MEETING / me).touch()
+    other = MEETING / ("unmutated" if me == "mutant" else "mutant")
+    deadline = time.monotonic() + 25  # under the harness's 30 s per test
+    while not other.exists():
+        assert time.monotonic() < deadline, f"the {{me}} run ran alone"
+        time.sleep(0.05)
+    assert add(2, 3) == 5
+"""
+
+
+def test_a_checkpoints_mutant_runs_beside_the_unmutated_run_not_after_it(
+    synthetic: Suite, tmp_path: Path
+) -> None:
+    """Each run of this suite waits until the other one has started: one after the other, the
+    unmutated run would fail alone and the mutant would not be graded."""
+    meeting = tmp_path / "meeting"
+    meeting.mkdir()
+    (synthetic.student / "tests" / "test_calc.py").write_text(
+        RENDEZVOUS.format(meeting=str(meeting))
+    )
+    verdict = mutation.verdict(synthetic, CAUGHT)
+    assert verdict.caught, verdict.reason
+    assert sorted(path.name for path in meeting.iterdir()) == ["mutant", "unmutated"]
+
+
 def test_a_collection_error_is_not_a_clean_catch(synthetic: Suite) -> None:
     verdict = mutation.verdict(synthetic, BROKEN)
     assert not verdict.caught
