@@ -116,15 +116,7 @@ HARNESS_ENV = {
 # Plugins installed for the package's own tests that no grading run uses. Each is loaded by
 # every pytest start unless switched off: schemathesis and hypothesis alone cost 2.5 s of CPU a
 # start, more than the rest of a run of unit tests. (Hypothesis's @given works without its plugin.)
-UNUSED_PLUGINS = (
-    "cacheprovider",
-    "nbval",
-    "faker",
-    "schemathesis",
-    "hypothesispytest",
-    "xdist",
-    "xdist.looponfail",
-)
+UNUSED_PLUGINS = ("cacheprovider", "nbval", "faker", "schemathesis", "hypothesispytest")
 PYTEST_OPTIONS = ("-q", *(arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")))
 CACHE_ENV = "COURSE_MUTATION_CACHE"  # a folder for runs that outlive a grading run, or "off"
 CACHE_FORMAT = 2  # bump when what a stored run holds changes

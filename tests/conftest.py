@@ -14,14 +14,9 @@ import tempfile
 
 from course.mutation import CACHE_ENV
 
-# Under pytest-xdist the controller imports this file first: its workers inherit its folder.
-IN_WORKER = "PYTEST_XDIST_WORKER" in os.environ
-SESSION_CACHE = (
-    os.environ[CACHE_ENV] if IN_WORKER else tempfile.mkdtemp(prefix="course-test-mutation-cache-")
-)
+SESSION_CACHE = tempfile.mkdtemp(prefix="course-test-mutation-cache-")
 os.environ[CACHE_ENV] = SESSION_CACHE
 
 
 def pytest_unconfigure() -> None:
-    if not IN_WORKER:  # the controller ends last
-        shutil.rmtree(SESSION_CACHE, ignore_errors=True)
+    shutil.rmtree(SESSION_CACHE, ignore_errors=True)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
-from support import check_schema, load_script
+from support import check_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE_CI = ROOT / ".github" / "workflows" / "ci.yml"
@@ -102,27 +100,3 @@ def test_course_ci_runs_the_ci_script_with_real_services() -> None:
     assert "uv sync" in runs(job)
     assert "bash .ci/run" in runs(job)
     assert (ROOT / ".ci" / "run").is_file()
-
-
-@pytest.mark.parametrize(
-    ("env", "workers"),
-    [
-        ({}, 2),
-        ({"TEST_DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:5432/test"}, 0),
-        ({"TEST_REDIS_URL": "redis://127.0.0.1:6379/15"}, 0),
-    ],
-    ids=["embedded defaults", "a real database", "a real Redis"],
-)
-def test_the_test_command_uses_two_workers_but_one_process_on_shared_services(
-    env: dict[str, str], workers: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`uv run pytest` asks pytest-xdist for `-n auto`: the root conftest.py says how many."""
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    addopts = pyproject["tool"]["pytest"]["ini_options"]["addopts"]
-    assert "-n auto" in addopts and "--dist loadfile" in addopts
-    for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    root_conftest = load_script(ROOT / "conftest.py", "course_root_conftest")
-    assert root_conftest.pytest_xdist_auto_num_workers(config=None) == workers
