@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
 import subprocess
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -119,6 +120,32 @@ def write_atomically(path: Path, text: str) -> None:
     partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     partial.write_text(text, encoding="utf-8")
     partial.replace(path)
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold the lock of `path` (a `.lock` file beside it) against other processes: of two
+    gradings that read, compute and write `path` at once, the second waits for the first.
+
+    An advisory lock of the kernel's (POSIX): it dies with its holder, so a grading killed
+    mid-way leaves nothing to clean up. Without fcntl (Windows), or where the folder cannot be
+    written, nothing is locked: each grading does its own work, as it would anyway.
+    """
+    if os.name != "posix":
+        yield
+        return
+    import fcntl  # POSIX only
+
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        handle = path.with_suffix(".lock").open("a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def remove_empty_dirs(root: Path, paths: Iterable[str]) -> None:

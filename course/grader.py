@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from course.files import TOOL_FOLDERS, memory_temp_root, write_atomically
+from course.files import TOOL_FOLDERS, locked, memory_temp_root, write_atomically
 from course.manifest import Lesson, Manifest
 from course.mutation import UNUSED_PLUGINS, cache_dir
 from course.paths import GRADED_ENV, ONLY_ENV, RESULTS_ENV, ROOT_ENV, SCRATCH_ENV, STUDENT_DIR_ENV
@@ -372,14 +372,15 @@ def remember_timings(results: list[CheckpointResult], lessons: list[Lesson]) -> 
     path = _timings_file()
     if path is None:
         return
-    known = timings()
-    for lesson in lessons:
-        mine = [result for result in results if result.lesson == lesson.id]
-        if mine and all(result.passed for result in mine):
-            spent = sum(result.duration for result in mine)
-            known[lesson.name] = min(spent, known.get(lesson.name, spent))
-    with contextlib.suppress(OSError):  # timings that cannot be kept only cost balance
-        write_atomically(path, json.dumps(known, sort_keys=True))
+    with locked(path):  # another grading's timings, written meanwhile, are not lost
+        known = timings()
+        for lesson in lessons:
+            mine = [result for result in results if result.lesson == lesson.id]
+            if mine and all(result.passed for result in mine):
+                spent = sum(result.duration for result in mine)
+                known[lesson.name] = min(spent, known.get(lesson.name, spent))
+        with contextlib.suppress(OSError):  # timings that cannot be kept only cost balance
+            write_atomically(path, json.dumps(known, sort_keys=True))
 
 
 def _checkpoint_count(folder: Path) -> int:

@@ -44,7 +44,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -54,7 +54,7 @@ from typing import Any, BinaryIO
 import psutil
 
 from course import forkserver
-from course.files import TOOL_FOLDERS, memory_temp_root, write_atomically
+from course.files import TOOL_FOLDERS, locked, memory_temp_root, write_atomically
 from course.mutation_probe import MUTANT_ENV, PROBE_ENV
 from course.paths import GRADED_ENV, ONLY_ENV
 from course.processes import Target, kill_tree, read_events, scrubbed_env
@@ -652,37 +652,13 @@ def _load(path: Path) -> RunResult | None:
     return None
 
 
-@contextlib.contextmanager
-def _claimed(path: Path) -> Iterator[None]:
-    """Hold `path`'s lock: of two gradings that need the same run at the same moment (two
-    `course check` at once, the package's tests), one computes it and the other then loads it.
-
-    An advisory lock of the kernel's (POSIX): it dies with its holder, so a grading killed
-    mid-run leaves nothing to clean up. Without fcntl (Windows) each grading runs its own.
-    """
-    if os.name != "posix":
-        yield
-        return
-    import fcntl  # POSIX only
-
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        handle = path.with_suffix(".lock").open("a")
-    except OSError:  # a cache folder that cannot be written: no sharing, no harm
-        yield
-        return
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
 def _kept(key: tuple[Any, ...], job: Callable[[], Any]) -> Any:
     """The stored outcome of `key` if there is one, else `job()`'s (stored when it can be)."""
     path = _cache_file(key)
     if path is None:
         return job()
-    with _claimed(path):
+    # Of two gradings that need the same run at once, one computes it, the other then loads it.
+    with locked(path):
         if (found := _load(path)) is not None:
             return found
         result = job()

@@ -587,3 +587,30 @@ def test_timings_keep_the_fastest_grading_in_which_a_lesson_passed(
     monkeypatch.setenv("COURSE_MUTATION_CACHE", "off")
     remember_timings([result(first.id, 0.1)], manifest.lessons)
     assert timings() == {}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the lock is fcntl's")
+def test_timings_are_read_and_written_under_a_lock_so_concurrent_gradings_lose_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    from course import grader
+
+    monkeypatch.setenv("COURSE_MUTATION_CACHE", str(tmp_path / "cache"))
+    lesson = load_manifest().lessons[0]
+    read = grader.timings
+
+    def read_under_the_lock() -> dict[str, float]:
+        # Another grading that wants to merge its timings now: it cannot take the lock, so it
+        # reads only once this one has written.
+        lock = tmp_path / "cache" / f"{Path(grader.TIMINGS_FILE).stem}.lock"
+        with lock.open("a") as other, pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return read()
+
+    monkeypatch.setattr(grader, "timings", read_under_the_lock)
+    done = CheckpointResult(lesson.id, "x", "t", 1, "", "f.py", 1, duration=2.0)
+    done.passed = True
+    remember_timings([done], [lesson])
+    assert read() == {lesson.name: 2.0}
