@@ -239,3 +239,34 @@ async def test_seeding_invalidates_the_birthday_cache(
     await redis.hset(key, "stale", "[]")
     await seed_data.seed(count=3, random_seed=1, today=pinned_today)
     assert not await redis.exists(key), f"Після сиду в Redis лишився старий кеш {key}"
+
+
+@checkpoint(
+    id="04.9",
+    title="Користувач запиту — з Redis: повторний запит не читає його з бази",
+    points=1,
+    hint="У get_current_user (app/api/deps.py): user_service.get_principal(session, redis, "
+    "payload.sub) замість get_user_by_email. Зміни профілю, аватара й пароля вже переписують "
+    "запис у Redis (remember_principal), тож PUT /users/me видно одразу.",
+)
+async def test_the_user_of_a_request_comes_from_redis(
+    api: httpx.AsyncClient, make_user, student_import
+) -> None:
+    headers = await make_user()
+    first = await api.get("/api/v1/users/me", headers=headers)
+    assert first.status_code == 200, f"/users/me: {first.status_code}"
+    # Renamed behind the API's back: only a request that reads its user from the database sees it.
+    models, database = student_import("app.models"), student_import("app.core.database")
+    async with database.SessionLocal() as session:
+        await session.execute(models.User.__table__.update().values(full_name="Renamed in the DB"))
+        await session.commit()
+    second = (await api.get("/api/v1/users/me", headers=headers)).json()
+    assert second.get("full_name") == "Alice", (
+        "Другий запит прочитав користувача з бази, а не з Redis: get_current_user не кешує його"
+    )
+    renamed = await api.put("/api/v1/users/me", json={"full_name": "Alicia"}, headers=headers)
+    assert renamed.status_code == 200, f"PUT /users/me: {renamed.status_code}"
+    third = (await api.get("/api/v1/users/me", headers=headers)).json()
+    assert third.get("full_name") == "Alicia", (
+        f"Після PUT /users/me — старий запис із кешу: {third}"
+    )

@@ -72,7 +72,7 @@ async def login(api: httpx.AsyncClient, password: str) -> int:
     title="Рівень 2: DELETE /contacts/{id} інвалідовує кеш днів народження",
     points=2,
     hint="Після видалення контакту видаліть ключ кешу birthdays:{user_id}:{дата} — так само, "
-    "як це роблять створення й оновлення.",
+    "як це роблять створення й оновлення. У тому ж хеші — і перша сторінка GET /contacts.",
 )
 async def test_delete_invalidates_the_birthdays_cache(
     api: httpx.AsyncClient, make_user, contact, pinned_today: date

@@ -231,6 +231,9 @@ async def reset_password(
     except InvalidCredentialsError as exc:
         raise InvalidInputError("Token has already been used") from exc
     await users.set_password(session, user, new_password)
+    # The cached user (block 4) holds the old token_version: overwrite it, or the sessions
+    # this reset ends would live on until the entry expires.
+    await users.remember_principal(redis, user)
 
 
 def ensure_current_session(user: User, payload: TokenPayload) -> None:
@@ -247,6 +250,7 @@ def ensure_current_session(user: User, payload: TokenPayload) -> None:
 #     (_check_not_revoked, _revoke); вдруге → 400 "Token has already been used", Redis
 #     недоступний → 503;
 #   - користувача немає → 400 "Invalid token"; інакше users.set_password(session, user,
-#     new_password).
+#     new_password), а тоді users.remember_principal(redis, user): кеш користувача (блок 4) інакше
+#     ще до 5 хвилин пам'ятає старий token_version.
 #   (За бажанням) ensure_current_session(user, payload): токен зі старим "ver" → 401.
 # <<< lesson homework

@@ -149,7 +149,8 @@ async def delete_contact(
     # --- todo
     # TODO(homework) [чекпойнти HW.1, HW.7]: після commit видаліть кеш днів народження цього
     #   користувача за сьогодні — `invalidate(redis, birthdays_cache_key(owner.id, today))`, так
-    #   само, як create_contact. Інакше видалений контакт ще годину (TTL) лишається в /birthdays.
+    #   само, як create_contact. Інакше видалений контакт ще годину (TTL) лишається в /birthdays
+    #   і на першій сторінці GET /contacts (вона кешується в тому ж хеші).
     # <<< lesson homework
 
 
@@ -224,6 +225,27 @@ async def upcoming_birthdays_cached(
     )
 
 
+# >>> given homework
+async def first_page_cached(
+    session: AsyncSession, redis: Redis, owner: User, today: date, limit: int
+) -> str:
+    """The first page of the list (no offset, no search: what every client opens with) as JSON
+    text, cached in the hash of the day's birthday windows. Every change to the contacts deletes
+    that key (create, update, delete, the seed script), so the page goes with it."""
+
+    async def load() -> str:
+        return (await list_contacts(session, owner, 0, limit)).model_dump_json()
+
+    return await get_or_set_cache(
+        redis,
+        birthdays_cache_key(owner.id, today),
+        field=f"page:{limit}",
+        ttl=settings.BIRTHDAYS_CACHE_TTL_SECONDS,
+        loader=load,
+    )
+
+
+# <<< given homework
 # --- todo
 # TODO(04) [чекпойнти 04.1, 04.2]: дні народження на найближчі `days` днів: next_birthday(birthday,
 #   today) — 29 лютого в невисокосний рік → 28 лютого, минулі дати цього року → наступний рік;

@@ -358,6 +358,32 @@ async def test_update_me_changes_the_full_name(
     assert (await client.get(ME, headers=auth_headers)).json()["full_name"] == "Alice Cooper"
 
 
+async def test_a_request_reads_its_user_from_redis_once_it_is_cached(
+    client: AsyncClient,
+    test_user: User,
+    auth_headers: dict[str, str],
+    async_session: AsyncSession,
+    redis: Redis,
+) -> None:
+    assert (await client.get(ME, headers=auth_headers)).json()["full_name"] == "Alice"
+    assert await redis.exists(f"principal:{test_user.email}") == 1
+
+    # Written behind the API's back, so nothing rewrites the cached user: no query sees it.
+    test_user.full_name = "Changed in the database"
+    await async_session.commit()
+
+    assert (await client.get(ME, headers=auth_headers)).json()["full_name"] == "Alice"
+
+
+async def test_an_unverified_user_is_not_cached(
+    client: AsyncClient, make_user: UserFactory, redis: Redis
+) -> None:
+    # /verify changes a user where no cache is at hand: only verified users may be cached.
+    user = await make_user("new@example.com", verified=False)
+    assert (await client.get(ME, headers=bearer(user))).status_code == 200
+    assert await redis.exists(f"principal:{user.email}") == 0
+
+
 async def test_update_me_without_token_is_401(client: AsyncClient) -> None:
     resp = await client.put(ME, json={"full_name": "Mallory"})
     assert resp.status_code == 401
@@ -574,10 +600,11 @@ async def test_password_reset_ends_every_earlier_session(
     client: AsyncClient, test_user: User
 ) -> None:
     before = await login(client, test_user.email)
+    old_access = {"Authorization": f"Bearer {before['access_token']}"}
+    assert (await client.get(ME, headers=old_access)).status_code == 200  # the user is cached
     confirm = {"token": create_password_reset_token(test_user.email), "new_password": "new-456789"}
     assert (await client.post(f"{AUTH}/password-reset/confirm", json=confirm)).status_code == 200
 
-    old_access = {"Authorization": f"Bearer {before['access_token']}"}
     resp = await client.get(ME, headers=old_access)
     assert resp.status_code == 401
     resp = await client.post(f"{AUTH}/refresh", json={"refresh_token": before["refresh_token"]})

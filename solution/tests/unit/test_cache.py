@@ -18,6 +18,8 @@ from app.core.cache import (
     get_or_set_cache,
     invalidate,
     is_token_blacklisted,
+    read_text,
+    write_text,
 )
 
 # >>> lesson 05
@@ -130,6 +132,22 @@ async def test_invalidate_with_redis_down_logs_and_does_not_raise(
 
 
 # --- blacklist --------------------------------------------------------------------------------
+
+
+async def test_a_fill_leaves_a_fresher_entry_standing(redis: Redis) -> None:
+    # A request that read the database before a change must not put its older copy back.
+    await write_text(redis, "principal:a@example.com", "fresh", TTL, only_if_absent=False)
+    await write_text(redis, "principal:a@example.com", "stale", TTL, only_if_absent=True)
+    assert await redis.get("principal:a@example.com") == "fresh"
+
+
+async def test_a_text_read_with_redis_down_is_a_miss_with_a_warning(
+    flaky_redis: Redis, server: fakeredis.FakeServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.connected = False
+    with caplog.at_level(logging.WARNING, logger="app.core.cache"):
+        assert await read_text(flaky_redis, "principal:a@example.com") is None
+    assert "Cache read of principal:a@example.com failed" in caplog.text
 
 
 async def test_blacklisted_token_is_reported_with_its_ttl(redis: Redis) -> None:

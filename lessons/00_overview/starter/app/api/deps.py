@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.database import get_db
 from app.core.security import TokenError, decode_access_token
 from app.models import User
-from app.services.users import get_user_by_email
+from app.services import users as user_service
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login")
 
@@ -38,7 +38,7 @@ async def get_current_user(
         payload = decode_access_token(token)
     except TokenError as exc:
         raise unauthorized from exc
-    user = await get_user_by_email(session, payload.sub)
+    user = await user_service.get_user_by_email(session, payload.sub)
     if user is None:
         raise unauthorized
     return user

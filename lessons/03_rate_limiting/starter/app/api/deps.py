@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.database import get_db
 from app.core.security import TokenError, decode_access_token
 from app.models import User
+from app.services import users as user_service
 from app.services.cloudinary_service import AvatarStorage, get_avatar_storage
 from app.services.email import get_email_service
-from app.services.users import get_user_by_email
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login")
 
@@ -43,7 +43,7 @@ async def get_current_user(
         payload = decode_access_token(token)
     except TokenError as exc:
         raise unauthorized from exc
-    user = await get_user_by_email(session, payload.sub)
+    user = await user_service.get_user_by_email(session, payload.sub)
     if user is None:
         raise unauthorized
     return user

@@ -76,6 +76,24 @@ async def invalidate(redis: Redis, key: str) -> None:
         logger.warning("Cache invalidation of %s failed: %s", key, exc)
 
 
+async def read_text(redis: Redis, key: str) -> str | None:
+    """One cached text, or None on a miss or when Redis cannot answer (logged): as above, a
+    cache never fails a request."""
+    try:
+        return await redis.get(key)
+    except RedisError as exc:
+        logger.warning("Cache read of %s failed: %s", key, exc)
+        return None
+
+
+async def write_text(redis: Redis, key: str, text: str, ttl: int, *, only_if_absent: bool) -> None:
+    """SET with a TTL; `only_if_absent` (NX) lets a fresher entry written meanwhile stand."""
+    try:
+        await redis.set(key, text, ex=ttl, nx=only_if_absent)
+    except RedisError as exc:
+        logger.warning("Cache write of %s failed: %s", key, exc)
+
+
 def _blacklist_key(jti: str) -> str:
     return f"blacklist:{jti}"
 

@@ -1,9 +1,14 @@
 """Users: registration, verification, authentication and the profile."""
 
+import json
+
+from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
+from app.core.cache import read_text, write_text
 from app.core.security import (
     hash_password,
     unhashable_password,
@@ -22,6 +27,54 @@ from app.services.errors import (
 
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
     return await session.scalar(select(User).where(User.email == email.lower()))
+
+
+# The user a request acts as, cached in Redis: with the token checks, most requests then reach
+# no database until their route needs one. Every column but the password hash and the timestamps,
+# which no request reads from its user (an attribute left out is never loaded: reading it fails).
+PRINCIPAL_TTL_SECONDS = 300
+_PRINCIPAL_COLUMNS = tuple(
+    column.key
+    for column in User.__mapper__.column_attrs
+    if column.key not in {"hashed_password", "created_at", "updated_at"}
+)
+
+
+def _principal_key(email: str) -> str:
+    return f"principal:{email.lower()}"
+
+
+async def get_principal(session: AsyncSession, redis: Redis, email: str) -> User | None:
+    """The user of an access token: from Redis if cached, else from the database (then cached)."""
+    cached = await read_text(redis, _principal_key(email))
+    if cached is None:
+        user = await get_user_by_email(session, email)
+        if user is not None:
+            # NX: a change committed since our read has written the fresh entry; it stands.
+            await remember_principal(redis, user, only_if_absent=True)
+        return user
+    user = User(**json.loads(cached))
+    make_transient_to_detached(user)  # as if loaded: a change to it is saved as an UPDATE
+    session.add(user)  # the request's session is new: no other copy of this user is in it
+    return user
+
+
+async def remember_principal(redis: Redis, user: User, *, only_if_absent: bool = False) -> None:
+    """Write-through: called after every change to a user, so no request reads the old entry.
+
+    Only verified users are cached: only they get access tokens, and verifying is the one
+    change made where no cache is at hand (block 1's /verify).
+    """
+    if not user.is_verified:
+        return
+    text = json.dumps({name: getattr(user, name) for name in _PRINCIPAL_COLUMNS})
+    await write_text(
+        redis,
+        _principal_key(user.email),
+        text,
+        PRINCIPAL_TTL_SECONDS,
+        only_if_absent=only_if_absent,
+    )
 
 
 async def create_user(session: AsyncSession, data: UserCreate) -> User:

@@ -8,6 +8,7 @@ import logging
 
 import fakeredis
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from app.core.config import settings
 
@@ -45,6 +46,24 @@ async def close_redis() -> None:
 #   loader) над JSON-текстом: HGET → є? повернути текст як є (HIT); ні → text = await loader(),
 #   HSET + EXPIRE ttl (MISS). Помилка Redis → warning у лог і дані з loader (кеш ніколи не ламає
 #   запит). invalidate(redis, key): DELETE, теж без падіння.
+async def read_text(redis: Redis, key: str) -> str | None:
+    """One cached text, or None on a miss or when Redis cannot answer (logged): as above, a
+    cache never fails a request."""
+    try:
+        return await redis.get(key)
+    except RedisError as exc:
+        logger.warning("Cache read of %s failed: %s", key, exc)
+        return None
+
+
+async def write_text(redis: Redis, key: str, text: str, ttl: int, *, only_if_absent: bool) -> None:
+    """SET with a TTL; `only_if_absent` (NX) lets a fresher entry written meanwhile stand."""
+    try:
+        await redis.set(key, text, ex=ttl, nx=only_if_absent)
+    except RedisError as exc:
+        logger.warning("Cache write of %s failed: %s", key, exc)
+
+
 # TODO(04) [чекпойнт 04.4]: blacklist_token(redis, jti, ttl) — SET blacklist:{jti} з EX=ttl;
 #   is_token_blacklisted(redis, jti) — EXISTS; revoke_family / is_family_revoked — те саме для всієї
 #   сесії (ключ revoked-family:{family}); is_session_revoked(redis, jti, family) — обидва ключі

@@ -14,9 +14,9 @@ from app.core.database import get_db
 from app.core.security import TokenError, decode_access_token
 from app.models import User
 from app.services import auth as auth_service
+from app.services import users as user_service
 from app.services.cloudinary_service import AvatarStorage, get_avatar_storage
 from app.services.email import get_email_service
-from app.services.users import get_user_by_email
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login")
 
@@ -35,8 +35,11 @@ AvatarStorageDep = Annotated[AvatarStorage, Depends(get_avatar_storage)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
 
 
-def get_today() -> date:
-    """Today's date as a dependency: tests pin it instead of waiting for a birthday."""
+async def get_today() -> date:
+    """Today's date as a dependency: tests pin it instead of waiting for a birthday.
+
+    `async` though it awaits nothing: FastAPI runs a plain `def` dependency in a worker thread,
+    a hop that would cost more than the cache hit it is part of."""
     return date.today()
 
 
@@ -58,7 +61,7 @@ async def get_current_user(
     except TokenError as exc:
         raise unauthorized from exc
     await auth_service.check_access_token(redis, payload)  # logged out? a stolen session?
-    user = await get_user_by_email(session, payload.sub)
+    user = await user_service.get_principal(session, redis, payload.sub)  # Redis first
     if user is None:
         raise unauthorized
     return user

@@ -354,6 +354,32 @@ async def test_update_me_changes_the_full_name(
     assert (await client.get(ME, headers=auth_headers)).json()["full_name"] == "Alice Cooper"
 
 
+async def test_a_request_reads_its_user_from_redis_once_it_is_cached(
+    client: AsyncClient,
+    test_user: User,
+    auth_headers: dict[str, str],
+    async_session: AsyncSession,
+    redis: Redis,
+) -> None:
+    assert (await client.get(ME, headers=auth_headers)).json()["full_name"] == "Alice"
+    assert await redis.exists(f"principal:{test_user.email}") == 1
+
+    # Written behind the API's back, so nothing rewrites the cached user: no query sees it.
+    test_user.full_name = "Changed in the database"
+    await async_session.commit()
+
+    assert (await client.get(ME, headers=auth_headers)).json()["full_name"] == "Alice"
+
+
+async def test_an_unverified_user_is_not_cached(
+    client: AsyncClient, make_user: UserFactory, redis: Redis
+) -> None:
+    # /verify changes a user where no cache is at hand: only verified users may be cached.
+    user = await make_user("new@example.com", verified=False)
+    assert (await client.get(ME, headers=bearer(user))).status_code == 200
+    assert await redis.exists(f"principal:{user.email}") == 0
+
+
 async def test_update_me_without_token_is_401(client: AsyncClient) -> None:
     resp = await client.put(ME, json={"full_name": "Mallory"})
     assert resp.status_code == 401

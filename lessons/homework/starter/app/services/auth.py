@@ -167,5 +167,6 @@ async def logout(redis: Redis, user: User, refresh_token: str, access_token: str
 #     (_check_not_revoked, _revoke); вдруге → 400 "Token has already been used", Redis
 #     недоступний → 503;
 #   - користувача немає → 400 "Invalid token"; інакше users.set_password(session, user,
-#     new_password).
+#     new_password), а тоді users.remember_principal(redis, user): кеш користувача (блок 4) інакше
+#     ще до 5 хвилин пам'ятає старий token_version.
 #   (За бажанням) ensure_current_session(user, payload): токен зі старим "ver" → 401.

@@ -17,5 +17,10 @@ async def read_me(user: CurrentUser):
 
 
 @router.put("/me", response_model=UserRead, responses=errors(*BODY_ERRORS))
-async def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep):
-    return await user_service.update_profile(session, user, body)
+async def update_me(
+    body: UserUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+):
+    user = await user_service.update_profile(session, user, body)
+    return user

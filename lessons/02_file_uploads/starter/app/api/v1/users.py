@@ -17,8 +17,13 @@ async def read_me(user: CurrentUser):
 
 
 @router.put("/me", response_model=UserRead, responses=errors(*BODY_ERRORS))
-async def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep):
-    return await user_service.update_profile(session, user, body)
+async def update_me(
+    body: UserUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+):
+    user = await user_service.update_profile(session, user, body)
+    return user
 
 
 # TODO(02) [чекпойнти 02.1–02.4]: POST /users/me/avatar (multipart, поле `file`) лише для

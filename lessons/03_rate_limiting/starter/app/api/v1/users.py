@@ -23,8 +23,13 @@ async def read_me(user: CurrentUser):
 
 
 @router.put("/me", response_model=UserRead, responses=errors(*BODY_ERRORS))
-async def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep):
-    return await user_service.update_profile(session, user, body)
+async def update_me(
+    body: UserUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+):
+    user = await user_service.update_profile(session, user, body)
+    return user
 
 
 @router.post(
@@ -40,4 +45,5 @@ async def upload_my_avatar(
     storage: AvatarStorageDep,
 ):
     url = await upload_avatar(storage, user.id, contents)
-    return await user_service.set_avatar_url(session, user, url)
+    user = await user_service.set_avatar_url(session, user, url)
+    return user

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends
 from app.api.deps import (
     AvatarStorageDep,
     CurrentUser,
+    RedisDep,
     SessionDep,
     VerifiedUser,
 )
@@ -23,8 +24,15 @@ async def read_me(user: CurrentUser):
 
 
 @router.put("/me", response_model=UserRead, responses=errors(*BODY_ERRORS))
-async def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep):
-    return await user_service.update_profile(session, user, body)
+async def update_me(
+    body: UserUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    redis: RedisDep,
+):
+    user = await user_service.update_profile(session, user, body)
+    await user_service.remember_principal(redis, user)  # the cached copy is stale now
+    return user
 
 
 @router.post(
@@ -38,6 +46,9 @@ async def upload_my_avatar(
     user: VerifiedUser,
     session: SessionDep,
     storage: AvatarStorageDep,
+    redis: RedisDep,
 ):
     url = await upload_avatar(storage, user.id, contents)
-    return await user_service.set_avatar_url(session, user, url)
+    user = await user_service.set_avatar_url(session, user, url)
+    await user_service.remember_principal(redis, user)
+    return user
