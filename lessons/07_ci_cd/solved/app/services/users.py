@@ -47,15 +47,17 @@ def _principal_key(email: str) -> str:
 async def get_principal(session: AsyncSession, redis: Redis, email: str) -> User | None:
     """The user of an access token: from Redis if cached, else from the database (then cached)."""
     cached = await read_text(redis, _principal_key(email))
-    if cached is None:
-        user = await get_user_by_email(session, email)
-        if user is not None:
-            # NX: a change committed since our read has written the fresh entry; it stands.
-            await remember_principal(redis, user, only_if_absent=True)
+    data = json.loads(cached) if cached is not None else {}
+    # An entry written before a migration added or dropped a column is a miss, not a 500.
+    if data.keys() == set(_PRINCIPAL_COLUMNS):
+        user = User(**data)
+        make_transient_to_detached(user)  # as if loaded: a change to it is saved as an UPDATE
+        session.add(user)  # the request's session is new: no other copy of this user is in it
         return user
-    user = User(**json.loads(cached))
-    make_transient_to_detached(user)  # as if loaded: a change to it is saved as an UPDATE
-    session.add(user)  # the request's session is new: no other copy of this user is in it
+    user = await get_user_by_email(session, email)
+    if user is not None:
+        # NX: a change committed since our read has written the fresh entry; it stands.
+        await remember_principal(redis, user, only_if_absent=True)
     return user
 
 

@@ -1,6 +1,7 @@
 """The register → email → verify → login flow of the lesson plan, and its failure cases."""
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from unittest.mock import AsyncMock
@@ -369,6 +370,19 @@ async def test_a_request_reads_its_user_from_redis_once_it_is_cached(
     await async_session.commit()
 
     assert (await client.get(ME, headers=auth_headers)).json()["full_name"] == "Alice"
+
+
+async def test_a_cached_user_of_another_model_version_is_read_from_the_database(
+    client: AsyncClient, test_user: User, auth_headers: dict[str, str], redis: Redis
+) -> None:
+    # Cached before a deploy whose migration dropped a column: a miss, not a 500.
+    old_entry = {"id": test_user.id, "email": test_user.email, "nickname": "dropped"}
+    await redis.set(f"principal:{test_user.email}", json.dumps(old_entry))
+
+    resp = await client.get(ME, headers=auth_headers)
+
+    assert resp.status_code == 200
+    assert resp.json()["full_name"] == "Alice"
 
 
 async def test_an_unverified_user_is_not_cached(
