@@ -382,3 +382,20 @@ def test_demo_refuses_a_busy_port_with_a_clear_message(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"port {port} on 127.0.0.1 is busy" in result.stdout
     assert not (tmp_path / "demo").exists()  # nothing was prepared
+
+
+def test_the_solution_suite_leaves_no_media_folder_behind(tmp_path: Path) -> None:
+    """Its conftest makes the folder the app mounts at import; a run removes it when it ends."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-cov"]
+    run = subprocess.run(
+        [*command, "tests/unit/test_security.py"],
+        check=False,
+        cwd=SOLUTION,
+        env=child_env(TMPDIR=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert " passed" in run.stdout
+    assert not list(tmp_path.glob("contacts-media-*"))
