@@ -43,6 +43,9 @@ def use_embedded_defaults() -> Path:
         if variable.upper() in names:  # pydantic-settings ignores the case of variable names
             del os.environ[variable]
     workdir = new_workdir(Path(tempfile.gettempdir()) / "course-notebooks")
+    # What the notebook's code puts in the temp folder (tests/conftest.py's media folder, say)
+    # goes with the workdir: a kernel is often killed, and its exit handlers never run.
+    tempfile.tempdir = str(workdir)
     os.environ.update(
         ENVIRONMENT="development",
         DATABASE_URL=f"sqlite+aiosqlite:///{(workdir / 'contacts.db').as_posix()}",

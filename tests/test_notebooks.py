@@ -3,6 +3,7 @@ that their stored outputs are what the code prints today."""
 
 import os
 import socket
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -56,6 +57,7 @@ def test_notebooks_start_from_the_apps_defaults_whatever_the_shell_exports(
         "TEST_REDIS_URL": "r",
     }
     monkeypatch.setattr(os, "environ", dict(shell))
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.gettempdir())  # restored after the test
 
     workdir = use_embedded_defaults()
 
@@ -64,6 +66,7 @@ def test_notebooks_start_from_the_apps_defaults_whatever_the_shell_exports(
     assert os.environ["DATABASE_URL"] == f"sqlite+aiosqlite:///{workdir.as_posix()}/contacts.db"
     assert os.environ["REDIS_URL"] == "memory://"
     assert workdir.is_dir()
+    assert tempfile.gettempdir() == str(workdir)  # removed with it once the kernel is gone
 
 
 def test_a_notebook_removes_the_folders_of_kernels_that_are_gone(tmp_path: Path) -> None:
