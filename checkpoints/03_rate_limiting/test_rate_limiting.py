@@ -108,3 +108,19 @@ async def test_limiter_can_be_disabled(client_from: Any, student_app: Any) -> No
     client = client_from("203.0.113.9")
     statuses = {(await register(client, n)).status_code for n in range(7)}
     assert 429 not in statuses, "Вимкнений limiter усе ще відповідає 429"
+
+
+@checkpoint(
+    id="03.6",
+    title="4-й запит /resend-verification з однієї IP за хвилину → 429",
+    points=1,
+    hint="@limiter.limit(settings.RESEND_RATE_LIMIT) ('3/minute') і параметри request, response, "
+    "як на /register: інакше листи повторної верифікації можна слати без кінця.",
+)
+async def test_resend_verification_is_limited(client_from: Any) -> None:
+    client = client_from("203.0.113.10")
+    body = {"email": "nobody@example.com"}
+    url = "/api/v1/auth/resend-verification"
+    statuses = [(await client.post(url, json=body)).status_code for _ in range(4)]
+    assert 429 not in statuses[:3], f"Перші 3 запити: {statuses[:3]}"
+    assert statuses[3] == 429, f"4-й запит: {statuses[3]}, очікували 429"

@@ -111,8 +111,8 @@ class Settings(BaseSettings):
     RESEND_RATE_LIMIT: str = "3/minute"
 
     # --- todo
-    # TODO(03) [чекпойнти 03.1–03.3, 03.5]: RATE_LIMIT_ENABLED = True (тести вимикають limiter) і
-    #   ліміти REGISTER_RATE_LIMIT = "5/minute", LOGIN_RATE_LIMIT = "10/minute",
+    # TODO(03) [чекпойнти 03.1–03.3, 03.5, 03.6]: RATE_LIMIT_ENABLED = True (тести вимикають
+    #   limiter) і ліміти REGISTER_RATE_LIMIT = "5/minute", LOGIN_RATE_LIMIT = "10/minute",
     #   RESEND_RATE_LIMIT = "3/minute".
 
     # <<< lesson 03

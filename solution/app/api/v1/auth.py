@@ -90,7 +90,7 @@ async def verify_email(token: str, session: SessionDep):
 # >>> lesson 03
 @limiter.limit(settings.RESEND_RATE_LIMIT)
 # --- todo
-# TODO(03) [чекпойнт 03.2]: і тут ліміт — RESEND_RATE_LIMIT ("3/minute") з параметрами `request` і
+# TODO(03) [чекпойнт 03.6]: і тут ліміт — RESEND_RATE_LIMIT ("3/minute") з параметрами `request` і
 #   `response`: повторні листи теж не можна слати без кінця.
 # <<< lesson 03
 async def resend_verification(

@@ -55,8 +55,8 @@ class Settings(BaseSettings):
 
     ALLOWED_ORIGINS: Annotated[list[str], NoDecode] = ["http://localhost:3000"]
 
-    # TODO(03) [чекпойнти 03.1–03.3, 03.5]: RATE_LIMIT_ENABLED = True (тести вимикають limiter) і
-    #   ліміти REGISTER_RATE_LIMIT = "5/minute", LOGIN_RATE_LIMIT = "10/minute",
+    # TODO(03) [чекпойнти 03.1–03.3, 03.5, 03.6]: RATE_LIMIT_ENABLED = True (тести вимикають
+    #   limiter) і ліміти REGISTER_RATE_LIMIT = "5/minute", LOGIN_RATE_LIMIT = "10/minute",
     #   RESEND_RATE_LIMIT = "3/minute".
 
     @field_validator("ALLOWED_ORIGINS", mode="before")

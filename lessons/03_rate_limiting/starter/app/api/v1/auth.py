@@ -63,7 +63,7 @@ async def verify_email(token: str, session: SessionDep):
     status_code=status.HTTP_202_ACCEPTED,
     responses=errors(*BODY_ERRORS, 429),
 )
-# TODO(03) [чекпойнт 03.2]: і тут ліміт — RESEND_RATE_LIMIT ("3/minute") з параметрами `request` і
+# TODO(03) [чекпойнт 03.6]: і тут ліміт — RESEND_RATE_LIMIT ("3/minute") з параметрами `request` і
 #   `response`: повторні листи теж не можна слати без кінця.
 async def resend_verification(
     body: EmailRequest,
