@@ -33,7 +33,7 @@ async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
 # no database until their route needs one. Every column but the password hash and the timestamps,
 # which no request reads from its user (an attribute left out is never loaded: reading it fails).
 PRINCIPAL_TTL_SECONDS = 300
-_PRINCIPAL_COLUMNS = tuple(
+_PRINCIPAL_COLUMNS = frozenset(
     column.key
     for column in User.__mapper__.column_attrs
     if column.key not in {"hashed_password", "created_at", "updated_at"}
@@ -49,7 +49,7 @@ async def get_principal(session: AsyncSession, redis: Redis, email: str) -> User
     cached = await read_text(redis, _principal_key(email))
     data = json.loads(cached) if cached is not None else {}
     # An entry written before a migration added or dropped a column is a miss, not a 500.
-    if data.keys() == set(_PRINCIPAL_COLUMNS):
+    if data.keys() == _PRINCIPAL_COLUMNS:
         user = User(**data)
         make_transient_to_detached(user)  # as if loaded: a change to it is saved as an UPDATE
         session.add(user)  # the request's session is new: no other copy of this user is in it
