@@ -29,7 +29,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from importlib import metadata
@@ -472,15 +472,6 @@ class LeanClient:
 
     def close(self) -> None:
         self._connection.close()
-
-
-@contextmanager
-def lean_client(server: Server) -> Iterator[LeanClient]:
-    client = LeanClient(server.base_url)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 Response = httpx.Response | LeanResponse
@@ -1014,7 +1005,7 @@ async def run_backend(
     try:
         async with running_server(db_url, tmp) as server, new_client(server) as client:
             progress(f"[{name}] 1. birthdays over HTTP")
-            with lean_client(server) as lean:
+            with closing(LeanClient(server.base_url)) as lean:
                 http = await bench_birthdays_http(lean, seeded, opts)
                 fixed = await bench_fixed_cost(lean, seeded)
             if full:
