@@ -31,6 +31,15 @@ def limiter_of(student_app: Any) -> Any:
     return limiter
 
 
+async def assert_limited_after(
+    client: httpx.AsyncClient, url: str, allowed: int, **request: Any
+) -> None:
+    """`allowed` requests from one IP pass the limit; the next one is a 429."""
+    statuses = [(await client.post(url, **request)).status_code for _ in range(allowed + 1)]
+    assert 429 not in statuses[:allowed], f"Перші {allowed} запитів: {statuses[:allowed]}"
+    assert statuses[allowed] == 429, f"Запит №{allowed + 1}: {statuses[allowed]}, очікували 429"
+
+
 async def register(client: httpx.AsyncClient, n: int) -> httpx.Response:
     body = {"email": f"user{n}@example.com", "password": "secret123", "full_name": "Bot"}
     return await client.post("/api/v1/auth/register", json=body)
@@ -76,11 +85,8 @@ async def test_register_is_limited(client_from: Any) -> None:
     hint="На /login — свій ліміт, трохи лояльніший: '10/minute'.",
 )
 async def test_login_is_limited(client_from: Any) -> None:
-    client = client_from("203.0.113.8")
     form = {"username": "nobody@example.com", "password": "wrong-password"}
-    statuses = [(await client.post("/api/v1/auth/login", data=form)).status_code for _ in range(11)]
-    assert 429 not in statuses[:10], f"Перші 10 спроб: {statuses[:10]}"
-    assert statuses[10] == 429, f"11-та спроба: {statuses[10]}, очікували 429"
+    await assert_limited_after(client_from("203.0.113.8"), "/api/v1/auth/login", 10, data=form)
 
 
 @checkpoint(
@@ -118,9 +124,6 @@ async def test_limiter_can_be_disabled(client_from: Any, student_app: Any) -> No
     "як на /register: інакше листи повторної верифікації можна слати без кінця.",
 )
 async def test_resend_verification_is_limited(client_from: Any) -> None:
-    client = client_from("203.0.113.10")
     body = {"email": "nobody@example.com"}
     url = "/api/v1/auth/resend-verification"
-    statuses = [(await client.post(url, json=body)).status_code for _ in range(4)]
-    assert 429 not in statuses[:3], f"Перші 3 запити: {statuses[:3]}"
-    assert statuses[3] == 429, f"4-й запит: {statuses[3]}, очікували 429"
+    await assert_limited_after(client_from("203.0.113.10"), url, 3, json=body)
