@@ -107,6 +107,7 @@ async def test_register_duplicate_email_is_409(client: AsyncClient, test_user: U
     assert resp.json()["detail"] == "Email already registered"
 
 
+# >>> given homework
 async def test_register_lower_cases_the_email(client: AsyncClient) -> None:
     resp = await client.post(
         f"{AUTH}/register", json={"email": "Bob.Smith@Example.COM", "password": PASSWORD}
@@ -119,6 +120,9 @@ async def test_register_lower_cases_the_email(client: AsyncClient) -> None:
         f"{AUTH}/register", json={"email": "BOB.SMITH@example.com", "password": PASSWORD}
     )
     assert resp.status_code == 409
+
+
+# <<< given homework
 
 
 @pytest.mark.parametrize(
@@ -166,6 +170,7 @@ async def test_verify_with_expired_token_is_400(
     assert resp.json()["detail"] == "Token has expired"
 
 
+# >>> given homework
 async def test_verify_twice_is_200_and_changes_nothing(
     client: AsyncClient, make_user: UserFactory
 ) -> None:
@@ -224,6 +229,9 @@ async def test_resend_answers_the_same_for_every_email(
     assert answers[0] == answers[1] == answers[2]
 
 
+# <<< given homework
+
+
 # --- login --------------------------------------------------------------------------------------
 
 
@@ -241,6 +249,7 @@ async def test_login_with_bad_credentials_is_401(
     assert resp.json()["detail"] == "Incorrect email or password"
 
 
+# >>> given homework
 async def test_an_unknown_email_costs_a_password_check_like_a_wrong_password(
     client: AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -318,6 +327,9 @@ async def test_token_answers_are_never_cached(client: AsyncClient, test_user: Us
     assert resp.headers["Cache-Control"] == "no-store"
 
 
+# <<< given homework
+
+
 async def test_login_gives_an_access_and_a_refresh_token(
     client: AsyncClient, test_user: User
 ) -> None:
@@ -337,6 +349,7 @@ async def test_access_token_opens_users_me(client: AsyncClient, test_user: User)
     assert resp.json()["email"] == test_user.email
 
 
+# >>> given homework
 @pytest.mark.parametrize("create", [create_refresh_token, create_email_token])
 async def test_other_tokens_do_not_open_users_me(
     client: AsyncClient, test_user: User, create: Callable[[str], str]
@@ -346,10 +359,14 @@ async def test_other_tokens_do_not_open_users_me(
     assert resp.headers["WWW-Authenticate"] == "Bearer"
 
 
+# <<< given homework
+
+
 async def test_users_me_without_token_is_401(client: AsyncClient) -> None:
     assert (await client.get(ME)).status_code == 401
 
 
+# >>> given homework
 async def test_update_me_changes_the_full_name(
     client: AsyncClient, auth_headers: dict[str, str]
 ) -> None:
@@ -403,6 +420,9 @@ async def test_update_me_without_token_is_401(client: AsyncClient) -> None:
     assert resp.status_code == 401
 
 
+# <<< given homework
+
+
 # --- refresh ------------------------------------------------------------------------------------
 
 
@@ -452,6 +472,7 @@ async def test_reusing_a_rotated_refresh_token_ends_its_whole_family(
     assert resp.status_code == 200
 
 
+# >>> given homework
 async def test_same_refresh_token_twice_at_once_works_only_once(
     client: AsyncClient, test_user: User
 ) -> None:
@@ -503,6 +524,9 @@ async def test_refresh_is_503_without_a_new_pair_when_revoking_fails(
     assert "access_token" not in resp.json()
 
 
+# <<< given homework
+
+
 # --- logout -------------------------------------------------------------------------------------
 
 
@@ -526,6 +550,7 @@ async def test_logout_revokes_the_refresh_token(
     assert resp.json()["detail"] == "Token has been revoked"
 
 
+# >>> given homework
 async def test_logout_ends_the_access_token_that_called_it(
     client: AsyncClient, test_user: User
 ) -> None:
@@ -565,6 +590,9 @@ async def test_logout_without_access_token_is_401(client: AsyncClient, test_user
     # Nothing was revoked by the refused call.
     resp = await client.post(f"{AUTH}/refresh", json={"refresh_token": refresh_token})
     assert resp.status_code == 200
+
+
+# <<< given homework
 
 
 # >>> lesson homework

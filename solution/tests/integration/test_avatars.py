@@ -117,6 +117,7 @@ async def test_valid_image_is_stored_and_its_url_saved(
     assert await avatar_url_in_db(session_factory, test_user.id) == expected_url
 
 
+# >>> given homework
 async def test_new_avatar_replaces_the_old_file(
     client: AsyncClient, test_user: User, auth_headers: Headers, media_dir: Path
 ) -> None:
@@ -128,6 +129,9 @@ async def test_new_avatar_replaces_the_old_file(
     assert stored_files(media_dir) == [media_dir / "avatars" / f"user_{test_user.id}.jpg"]
     me = await client.get("/api/v1/users/me", headers=auth_headers)
     assert me.json()["avatar_url"].endswith(f"user_{test_user.id}.jpg")
+
+
+# <<< given homework
 
 
 # --- rejected files: nothing is stored ---------------------------------------------------------
@@ -173,6 +177,7 @@ async def test_non_image_is_422_and_nothing_is_stored(
     assert await avatar_url_in_db(session_factory, test_user.id) is None
 
 
+# >>> given homework
 async def test_rejected_upload_keeps_the_previous_avatar(
     client: AsyncClient,
     test_user: User,
@@ -213,6 +218,9 @@ async def test_request_without_a_file_is_422(client: AsyncClient, auth_headers: 
     resp = await client.post(AVATAR, data={"other": "field"}, headers=auth_headers)
 
     assert resp.status_code == 422
+
+
+# <<< given homework
 
 
 # --- size limits -----------------------------------------------------------------------------
@@ -261,6 +269,7 @@ class CountingBody:
             yield JPEG[:4] + b"\x00" * (self.chunk_size - 4)
 
 
+# >>> given homework
 async def test_declared_length_far_over_the_limit_is_413_before_the_body_is_read(
     client: AsyncClient,
     test_user: User,
@@ -330,6 +339,9 @@ async def test_max_avatar_bytes_is_read_from_settings(
     assert len(stored_files(media_dir)) == 1
 
 
+# <<< given homework
+
+
 # --- who may upload ------------------------------------------------------------------------
 
 
@@ -389,6 +401,7 @@ def transformation_of(url: str) -> set[str]:
     return set(url.split("/image/upload/")[1].split("/")[0].split(","))
 
 
+# >>> given homework
 async def test_cloudinary_storage_uploads_the_bytes_off_the_event_loop(
     cloudinary_configured: FakeUpload,
 ) -> None:
@@ -405,6 +418,9 @@ async def test_cloudinary_storage_uploads_the_bytes_off_the_event_loop(
     # The SDK writes the lesson's w_200,h_200,c_fill in alphabetical order; the order is free.
     assert transformation_of(url) == {"w_200", "h_200", "c_fill"}
     assert url.endswith("/v1771632000/contacts_api/avatar_42")
+
+
+# <<< given homework
 
 
 async def test_avatar_route_uses_cloudinary_when_it_is_configured(
@@ -428,6 +444,7 @@ async def test_avatar_route_uses_cloudinary_when_it_is_configured(
     assert await avatar_url_in_db(session_factory, test_user.id) == url
 
 
+# >>> given homework
 async def test_invalid_file_never_reaches_cloudinary(
     client: AsyncClient, auth_headers: Headers, cloudinary_configured: FakeUpload
 ) -> None:
@@ -481,6 +498,9 @@ def test_get_avatar_storage_falls_back_to_local_files(
 
     assert isinstance(storage, LocalAvatarStorage)
     assert storage.avatars_dir == Path(settings.MEDIA_DIR) / "avatars"
+
+
+# <<< given homework
 
 
 # --- todo

@@ -99,6 +99,7 @@ async def test_a_hit_is_served_from_redis_not_from_the_database(
     assert (await client.get(BIRTHDAYS, headers=auth_headers)).json() == cached.json()
 
 
+# >>> given homework
 async def test_a_hit_answers_the_cached_text_as_it_is(
     client: AsyncClient, test_user: User, auth_headers: Headers, redis: Redis
 ) -> None:
@@ -111,6 +112,9 @@ async def test_a_hit_answers_the_cached_text_as_it_is(
     assert resp.status_code == 200
     assert resp.headers["content-type"] == "application/json"
     assert resp.text == stored
+
+
+# <<< given homework
 
 
 async def test_key_is_per_user_and_day_with_a_ttl_of_at_most_an_hour(
@@ -129,6 +133,7 @@ async def test_key_is_per_user_and_day_with_a_ttl_of_at_most_an_hour(
     assert await redis.hget(key, "7") == resp.text
 
 
+# >>> given homework
 async def test_empty_answer_is_cached_too(
     client: AsyncClient, test_user: User, auth_headers: Headers, loader_calls: list[tuple[int, int]]
 ) -> None:
@@ -136,6 +141,9 @@ async def test_empty_answer_is_cached_too(
         assert (await client.get(BIRTHDAYS, headers=auth_headers)).json() == []
 
     assert loader_calls == [(test_user.id, 7)]
+
+
+# <<< given homework
 
 
 async def test_a_new_day_reads_a_new_key(
@@ -240,6 +248,7 @@ async def test_another_users_change_does_not_invalidate_this_users_cache(
     assert loader_calls == [(test_user.id, 7), (bob.id, 7)]  # Alice's answer came from Redis
 
 
+# >>> given homework
 async def test_each_days_window_is_cached_separately_and_all_are_dropped_together(
     client: AsyncClient,
     test_user: User,
@@ -287,6 +296,9 @@ async def test_a_rejected_change_leaves_the_cache_alone(
 
     assert duplicate.status_code == 409
     assert await redis.exists(cache_key(test_user)) == 1
+
+
+# <<< given homework
 
 
 # >>> lesson homework

@@ -39,6 +39,7 @@ async def test_create_returns_201_and_echoes_the_contact_with_an_id(
     assert {key: body[key] for key in payload} == payload
 
 
+# >>> given homework
 async def test_create_without_notes_stores_null_notes(
     client: AsyncClient, auth_headers: Headers
 ) -> None:
@@ -49,6 +50,9 @@ async def test_create_without_notes_stores_null_notes(
 
     assert resp.status_code == 201
     assert resp.json()["notes"] is None
+
+
+# <<< given homework
 
 
 async def test_duplicate_email_for_the_same_owner_is_409(
@@ -68,6 +72,7 @@ async def test_duplicate_email_for_the_same_owner_is_409(
     assert listing.json()["total"] == 1
 
 
+# >>> given homework
 async def test_same_email_in_another_users_address_book_is_allowed(
     client: AsyncClient, auth_headers: Headers, make_user: UserFactory
 ) -> None:
@@ -79,6 +84,9 @@ async def test_same_email_in_another_users_address_book_is_allowed(
     )
 
     assert resp.status_code == 201
+
+
+# <<< given homework
 
 
 @pytest.mark.parametrize(
@@ -151,6 +159,7 @@ async def test_put_replaces_the_fields_and_persists(
     assert reread.json() == changes | {"id": created["id"]}
 
 
+# >>> given homework
 async def test_put_to_an_email_another_own_contact_has_is_409(
     client: AsyncClient, auth_headers: Headers
 ) -> None:
@@ -183,6 +192,9 @@ async def test_put_with_invalid_body_is_422_and_changes_nothing(
     assert (await client.get(f"{CONTACTS}/{created['id']}", headers=auth_headers)).json() == (
         created
     )
+
+
+# <<< given homework
 
 
 async def test_delete_is_204_then_the_contact_is_gone(
@@ -235,6 +247,7 @@ async def test_pagination_pages_through_in_creation_order_with_a_constant_total(
     assert {page.json()["total"] for page in pages} == {5}
 
 
+# >>> given homework
 @pytest.mark.parametrize(
     "params",
     [
@@ -250,6 +263,9 @@ async def test_out_of_range_paging_parameters_are_422(
     resp = await client.get(CONTACTS, params=params, headers=auth_headers)
 
     assert resp.status_code == 422
+
+
+# <<< given homework
 
 
 @pytest.mark.parametrize("limit", [1, 100])
@@ -314,6 +330,7 @@ async def test_search_ignores_case_in_cyrillic_too(
     assert resp.json() == {"items": [created], "total": 1}
 
 
+# >>> given homework
 async def test_search_does_not_match_phone_or_notes(
     client: AsyncClient, auth_headers: Headers, address_book: dict[str, int]
 ) -> None:
@@ -355,6 +372,9 @@ async def test_a_page_and_its_total_come_from_one_query_of_the_listed_fields(
     assert "created_at" not in page_query  # only what ContactRead answers
 
 
+# <<< given homework
+
+
 # --- who may call the contacts routes ------------------------------------------------------
 
 EVERY_CONTACTS_ROUTE = [
@@ -393,6 +413,7 @@ async def test_request_without_a_token_gets_401_on_every_contacts_route(
     assert resp.headers["WWW-Authenticate"] == "Bearer"
 
 
+# >>> given homework
 @pytest.mark.parametrize("token", ["garbage", "a.b.c"])
 async def test_request_with_an_invalid_token_gets_401(client: AsyncClient, token: str) -> None:
     resp = await client.get(CONTACTS, headers={"Authorization": f"Bearer {token}"})
@@ -409,6 +430,9 @@ async def test_token_of_a_deleted_user_gets_401(
     resp = await client.get(CONTACTS, headers=auth_headers)
 
     assert resp.status_code == 401
+
+
+# <<< given homework
 
 
 # --- upcoming birthdays ------------------------------------------------------------------------
@@ -450,6 +474,7 @@ async def test_birthdays_lists_the_next_7_days_soonest_first_with_days_until(
     assert {item["birthday"] for item in body} == {born for born, _ in in_window.values()}
 
 
+# >>> given homework
 async def test_birthdays_window_follows_the_days_parameter(
     client: AsyncClient, auth_headers: Headers
 ) -> None:
@@ -549,6 +574,9 @@ async def test_openapi_documents_the_error_answers_with_their_bodies(client: Asy
     assert {"400", "401", "403", "409", "422"} <= codes(CONTACTS, "post")
     error = paths[CONTACTS]["post"]["responses"]["409"]["content"]["application/json"]["schema"]
     assert error == {"$ref": "#/components/schemas/ErrorMessage"}
+
+
+# <<< given homework
 
 
 # --- todo

@@ -123,6 +123,7 @@ USERS = 4
 CONTACTS_PER_USER = 25
 
 
+# >>> given homework
 @pytest.fixture
 async def patient_sqlite(async_engine: AsyncEngine) -> None:
     """Let SQLite writers queue for the write lock for up to 30 s instead of 5.
@@ -170,6 +171,9 @@ async def test_100_concurrent_creations_by_4_users_each_land_with_their_owner(
         listing = await client.get(CONTACTS, params={"limit": 100}, headers=bearer(user))
         assert listing.json()["total"] == CONTACTS_PER_USER
         assert {item["first_name"] for item in listing.json()["items"]} == {f"U{user.id}"}
+
+
+# <<< given homework
 
 
 # --- todo

@@ -98,6 +98,7 @@ async def test_sixth_registration_from_one_ip_is_429_with_retry_after(
     assert mock_mail.send_message.await_count == REGISTER_LIMIT
 
 
+# >>> given homework
 async def test_failed_registrations_count_towards_the_limit(limited_client: AsyncClient) -> None:
     first = await register(limited_client, "same@example.com")
     duplicates = [
@@ -118,6 +119,9 @@ async def test_with_the_limiter_disabled_twenty_registrations_all_succeed(
     statuses = [(await register(client)).status_code for _ in range(20)]
 
     assert statuses == [201] * 20
+
+
+# <<< given homework
 
 
 # --- login and resend ------------------------------------------------------------------------
@@ -183,6 +187,7 @@ async def test_limits_are_counted_per_client_ip(
     assert (await register(limited_client)).status_code == 429  # the first IP is still blocked
 
 
+# >>> given homework
 async def test_forwarded_for_from_a_trusted_proxy_is_the_client_ip(
     limited_client: AsyncClient, client_from: ClientOpener
 ) -> None:
@@ -214,6 +219,9 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(
     ]
 
     assert statuses == [201] * REGISTER_LIMIT + [429]
+
+
+# <<< given homework
 
 
 # >>> lesson 08

@@ -132,6 +132,7 @@ async def test_token_blacklist_fails_closed_with_503_when_redis_is_down(
     assert resp.json() == {"detail": "Token store unavailable, try again later"}
 
 
+# >>> given homework
 async def test_access_tokens_fail_open_with_a_warning_when_redis_is_down(
     client_without_redis: AsyncClient, auth_headers: Headers, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -154,6 +155,9 @@ async def test_login_does_not_need_redis(
     assert resp.status_code == 200
 
 
+# <<< given homework
+
+
 class HangingRedis:
     """A Redis that accepted the connection and never answers."""
 
@@ -169,6 +173,7 @@ class InstantDatabase:
         return None
 
 
+# >>> given homework
 async def test_health_does_not_hang_on_a_redis_that_never_answers(
     client: AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -181,6 +186,9 @@ async def test_health_does_not_hang_on_a_redis_that_never_answers(
 
     assert resp.status_code == 200
     assert resp.json() == {"status": "degraded", "database": "ok", "redis": "unavailable"}
+
+
+# <<< given homework
 
 
 async def test_health_is_200_when_everything_is_up(client: AsyncClient) -> None:
@@ -230,6 +238,7 @@ async def test_health_is_503_naming_the_database_when_it_is_down(
 # --- rate limiting with its Redis storage down ----------------------------------------------
 
 
+# >>> given homework
 @pytest.fixture
 def limiter_on_unreachable_redis(client: AsyncClient, limiter_on: Limiter) -> Iterator[Limiter]:
     """The app's limiter, its counters moved to a Redis that refuses every connection.
@@ -283,6 +292,9 @@ def test_app_limiter_is_configured_to_survive_a_redis_outage() -> None:
     assert limiter._headers_enabled is True
 
 
+# <<< given homework
+
+
 # --- bcrypt off the event loop -------------------------------------------------------------
 
 
@@ -309,6 +321,7 @@ class BlockingHasher:
         return self.real.verify(secret, hashed)  # type: ignore[attr-defined]
 
 
+# >>> given homework
 @pytest.mark.parametrize("flow", ["login", "register"])
 async def test_password_hashing_does_not_block_other_requests(
     client: AsyncClient, test_user: User, monkeypatch: pytest.MonkeyPatch, flow: str
@@ -333,6 +346,9 @@ async def test_password_hashing_does_not_block_other_requests(
         hasher.release.set()
     resp = await pending
     assert resp.status_code == (200 if flow == "login" else 201)
+
+
+# <<< given homework
 
 
 # --- security headers and CORS ---------------------------------------------------------------
@@ -367,6 +383,7 @@ async def test_security_headers_are_on_every_response(
     assert "Strict-Transport-Security" not in resp.headers  # HSTS only in production
 
 
+# >>> given homework
 async def test_security_headers_are_on_a_500_too(
     client: AsyncClient, auth_headers: Headers
 ) -> None:
@@ -401,6 +418,9 @@ async def test_security_headers_are_on_a_401_without_a_token(client: AsyncClient
     assert {name: resp.headers[name] for name in SECURITY_HEADERS} == SECURITY_HEADERS
 
 
+# <<< given homework
+
+
 def preflight_headers(origin: str) -> Headers:
     return {
         "Origin": origin,
@@ -431,6 +451,7 @@ async def test_cors_preflight_from_another_origin_is_refused(client: AsyncClient
     assert "Access-Control-Allow-Origin" not in resp.headers
 
 
+# >>> given homework
 @pytest.mark.parametrize(
     ("origin", "allowed"),
     [(settings.ALLOWED_ORIGINS[0], True), ("https://evil.example.com", False)],
@@ -442,6 +463,9 @@ async def test_cors_header_on_a_simple_request_only_for_allowed_origins(
 
     assert resp.status_code == 200
     assert resp.headers.get("Access-Control-Allow-Origin") == (origin if allowed else None)
+
+
+# <<< given homework
 
 
 # --- todo

@@ -10,7 +10,6 @@ from slowapi import Limiter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.core.config import settings
 from app.main import app
@@ -94,28 +93,6 @@ async def test_sixth_registration_from_one_ip_is_429_with_retry_after(
     assert mock_mail.send_message.await_count == REGISTER_LIMIT
 
 
-async def test_failed_registrations_count_towards_the_limit(limited_client: AsyncClient) -> None:
-    first = await register(limited_client, "same@example.com")
-    duplicates = [
-        await register(limited_client, "same@example.com") for _ in range(REGISTER_LIMIT - 1)
-    ]
-
-    blocked = await register(limited_client)
-
-    assert first.status_code == 201
-    assert [r.status_code for r in duplicates] == [409] * (REGISTER_LIMIT - 1)
-    assert_is_429(blocked, REGISTER_LIMIT)
-
-
-async def test_with_the_limiter_disabled_twenty_registrations_all_succeed(
-    client: AsyncClient,
-) -> None:
-    # The default in tests: the `client` fixture switches SlowAPI off.
-    statuses = [(await register(client)).status_code for _ in range(20)]
-
-    assert statuses == [201] * 20
-
-
 # --- login and resend ------------------------------------------------------------------------
 
 
@@ -177,36 +154,3 @@ async def test_limits_are_counted_per_client_ip(
     assert [r.status_code for r in others] == [201] * REGISTER_LIMIT
     assert_is_429(await register(other_ip), REGISTER_LIMIT)
     assert (await register(limited_client)).status_code == 429  # the first IP is still blocked
-
-
-async def test_forwarded_for_from_a_trusted_proxy_is_the_client_ip(
-    limited_client: AsyncClient, client_from: ClientOpener
-) -> None:
-    # uvicorn --proxy-headers --forwarded-allow-ips=127.0.0.1, as in the start command.
-    behind_proxy = ProxyHeadersMiddleware(app, trusted_hosts=["127.0.0.1"])
-    proxy = client_from("127.0.0.1", behind_proxy)
-
-    for client_ip in ("203.0.113.7", "198.51.100.23"):
-        statuses = [
-            (await register(proxy, forwarded_for=client_ip)).status_code
-            for _ in range(REGISTER_LIMIT + 1)
-        ]
-        assert statuses == [201] * REGISTER_LIMIT + [429], client_ip
-
-    # The proxy's own address was never charged for its clients' requests.
-    assert (await register(proxy)).status_code == 201
-
-
-async def test_forwarded_for_from_an_untrusted_peer_is_ignored(
-    limited_client: AsyncClient, client_from: ClientOpener
-) -> None:
-    behind_proxy = ProxyHeadersMiddleware(app, trusted_hosts=["127.0.0.1"])
-    spoofer = client_from("10.0.0.9", behind_proxy)
-
-    # A new made-up X-Forwarded-For on every request must not buy a fresh counter.
-    statuses = [
-        (await register(spoofer, forwarded_for=f"192.0.2.{n}")).status_code
-        for n in range(REGISTER_LIMIT + 1)
-    ]
-
-    assert statuses == [201] * REGISTER_LIMIT + [429]

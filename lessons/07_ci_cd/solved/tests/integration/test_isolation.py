@@ -1,13 +1,8 @@
 """One user's address book is invisible to every other user, also under concurrent writes."""
 
-import asyncio
-from collections.abc import Awaitable
-from typing import Any
-
 import pytest
-from httpx import AsyncClient, Response
-from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Contact, User
 from tests.conftest import UserFactory
@@ -119,52 +114,3 @@ async def test_update_with_an_email_another_user_has_is_not_a_conflict(
 
 USERS = 4
 CONTACTS_PER_USER = 25
-
-
-@pytest.fixture
-async def patient_sqlite(async_engine: AsyncEngine) -> None:
-    """Let SQLite writers queue for the write lock for up to 30 s instead of 5.
-
-    SQLite admits one writer at a time and by default gives up after 5 s ("database is
-    locked"); on a loaded machine, with coverage on, 100 inserts at once can queue longer.
-    That is a limit of the embedded database, not what the test is about. PostgreSQL locks
-    rows and needs nothing.
-    """
-    if async_engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(async_engine.sync_engine, "connect")
-    def wait_for_the_write_lock(dbapi_connection: Any, _record: object) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 30000")
-        cursor.close()
-
-    await async_engine.dispose()  # pooled connections reconnect, with the pragma
-
-
-async def test_100_concurrent_creations_by_4_users_each_land_with_their_owner(
-    patient_sqlite: None, client: AsyncClient, make_user: UserFactory, async_session: AsyncSession
-) -> None:
-    users = [await make_user(f"user{n}@example.com") for n in range(USERS)]
-
-    def create(user: User, n: int) -> Awaitable[Response]:
-        payload = contact_payload(first_name=f"U{user.id}", email=f"c{n}.u{user.id}@example.com")
-        return client.post(CONTACTS, json=payload, headers=bearer(user))
-
-    # Interleaved: user0 #0, user1 #0, …, user3 #24 all in flight at once.
-    requests = [create(user, n) for n in range(CONTACTS_PER_USER) for user in users]
-    responses = await asyncio.gather(*requests)
-
-    assert [r.status_code for r in responses] == [201] * USERS * CONTACTS_PER_USER
-    assert len({r.json()["id"] for r in responses}) == USERS * CONTACTS_PER_USER
-
-    rows = (await async_session.scalars(select(Contact))).all()
-    assert len(rows) == USERS * CONTACTS_PER_USER
-    for row in rows:
-        # Each contact's email names the user that created it: c{n}.u{user_id}@…
-        assert row.email.split("@")[0].endswith(f".u{row.owner_id}")
-        assert row.first_name == f"U{row.owner_id}"
-    for user in users:
-        listing = await client.get(CONTACTS, params={"limit": 100}, headers=bearer(user))
-        assert listing.json()["total"] == CONTACTS_PER_USER
-        assert {item["first_name"] for item in listing.json()["items"]} == {f"U{user.id}"}
