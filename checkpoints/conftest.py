@@ -73,6 +73,40 @@ async def api(
     yield student_client
 
 
+@pytest.fixture
+async def client_from(
+    api: httpx.AsyncClient, student_app: Any
+) -> AsyncIterator[Callable[[str], httpx.AsyncClient]]:
+    """Clients of the same app that come from given IP addresses."""
+    opened: list[httpx.AsyncClient] = []
+
+    def make(ip: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=student_app, client=(ip, 50000))
+        client = httpx.AsyncClient(transport=transport, base_url="http://test")
+        opened.append(client)
+        return client
+
+    yield make
+    for client in opened:
+        await client.aclose()
+
+
+@pytest.fixture
+def limited_after(
+    client_from: Callable[[str], httpx.AsyncClient],
+) -> Callable[..., Awaitable[None]]:
+    """`await limited_after(ip, url, allowed, **request)`: `allowed` POSTs to `url` from `ip`
+    pass its rate limit, the next one is a 429."""
+
+    async def check(ip: str, url: str, allowed: int, **request: Any) -> None:
+        client = client_from(ip)
+        statuses = [(await client.post(url, **request)).status_code for _ in range(allowed + 1)]
+        assert 429 not in statuses[:allowed], f"Перші {allowed} запитів: {statuses[:allowed]}"
+        assert statuses[allowed] == 429, f"Запит №{allowed + 1}: {statuses[allowed]}, очікували 429"
+
+    return check
+
+
 UserMaker = Callable[..., Awaitable[dict[str, str]]]
 
 

@@ -119,4 +119,4 @@ def test_homework_suites_that_assert_nothing_or_read_the_source_catch_no_bug(
         "tests/unit/test_source.py": source_reader(solution, HOMEWORK_UNIT),
     }
     report = grade_cheat(tmp_path, "homework", solution, tests)
-    assert passed(report) == {"HW.1", "HW.3", "HW.4", "HW.5"}, passed(report)
+    assert passed(report) == {"HW.1", "HW.3", "HW.4", "HW.5", "HW.8"}, passed(report)

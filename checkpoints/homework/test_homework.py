@@ -145,6 +145,18 @@ async def test_reset_request_answers_202_and_mails_known_users(
 
 
 @checkpoint(
+    id="HW.8",
+    title="Рівень 3: 4-й запит на скидання пароля з однієї IP за хвилину → 429",
+    points=1,
+    hint="@limiter.limit(settings.RESEND_RATE_LIMIT) і параметри request, response, як на "
+    "/resend-verification: інакше листи скидання пароля можна слати комусь без кінця.",
+)
+async def test_reset_request_is_limited(limited_after: Any) -> None:
+    body = {"email": "nobody@example.com"}
+    await limited_after("203.0.113.11", f"{RESET}/request", 3, json=body)
+
+
+@checkpoint(
     id="HW.4",
     title="Рівень 3: токен з листа змінює пароль: старий більше не працює, новий — так",
     points=2,

@@ -197,8 +197,8 @@ async def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep
 
 
 # --- todo
-# TODO(homework) [чекпойнт HW.3]: POST /password-reset/request {email} (EmailRequest) → 202 завжди,
-#   щоб не видати, хто зареєстрований; лише відомому email — лист із токеном
+# TODO(homework) [чекпойнти HW.3, HW.8]: POST /password-reset/request {email} (EmailRequest) →
+#   202 завжди, щоб не видати, хто зареєстрований; лише відомому email — лист із токеном
 #   (create_password_reset_token, BackgroundTasks + send_password_reset_email, як у /register).
 #   Обмежте частоту, як /resend-verification (@limiter.limit: потрібні request і response).
 # TODO(homework) [чекпойнти HW.4, HW.5]: POST /password-reset/confirm {token, new_password}
