@@ -16,7 +16,6 @@ from tests.helpers import TODAY, bearer, contact_payload
 
 # >>> lesson 06
 CONTACTS = "/api/v1/contacts"
-Headers = dict[str, str]
 
 
 @pytest.fixture
@@ -119,11 +118,11 @@ async def test_update_with_an_email_another_user_has_is_not_a_conflict(
     assert resp.status_code == 200
 
 
+# >>> given homework
 USERS = 4
 CONTACTS_PER_USER = 25
 
 
-# >>> given homework
 @pytest.fixture
 async def patient_sqlite(async_engine: AsyncEngine) -> None:
     """Let SQLite writers queue for the write lock for up to 30 s instead of 5.

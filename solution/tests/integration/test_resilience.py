@@ -28,9 +28,11 @@ from tests.helpers import PASSWORD, TODAY, contact_payload
 
 # >>> lesson 06
 CONTACTS = "/api/v1/contacts"
+Headers = dict[str, str]
+# >>> given homework
 LOGIN = "/api/v1/auth/login"
 REGISTER = "/api/v1/auth/register"
-Headers = dict[str, str]
+# <<< given homework
 # A port nothing listens on: connections are refused at once, no waiting for a timeout.
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 

@@ -9,7 +9,6 @@ from tests.conftest import UserFactory
 from tests.helpers import TODAY, bearer, contact_payload
 
 CONTACTS = "/api/v1/contacts"
-Headers = dict[str, str]
 
 
 @pytest.fixture
@@ -110,7 +109,3 @@ async def test_update_with_an_email_another_user_has_is_not_a_conflict(
     )
 
     assert resp.status_code == 200
-
-
-USERS = 4
-CONTACTS_PER_USER = 25

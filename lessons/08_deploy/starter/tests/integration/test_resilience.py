@@ -21,8 +21,6 @@ from app.models import User
 from tests.helpers import TODAY, contact_payload
 
 CONTACTS = "/api/v1/contacts"
-LOGIN = "/api/v1/auth/login"
-REGISTER = "/api/v1/auth/register"
 Headers = dict[str, str]
 # A port nothing listens on: connections are refused at once, no waiting for a timeout.
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"

@@ -14,7 +14,6 @@ from tests.conftest import UserFactory
 from tests.helpers import TODAY, bearer, contact_payload
 
 CONTACTS = "/api/v1/contacts"
-Headers = dict[str, str]
 
 
 @pytest.fixture

@@ -26,9 +26,9 @@ from app.services import health as health_service
 from tests.helpers import PASSWORD, TODAY, contact_payload
 
 CONTACTS = "/api/v1/contacts"
+Headers = dict[str, str]
 LOGIN = "/api/v1/auth/login"
 REGISTER = "/api/v1/auth/register"
-Headers = dict[str, str]
 # A port nothing listens on: connections are refused at once, no waiting for a timeout.
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 
