@@ -16,11 +16,3 @@ def homework_suite(request: pytest.FixtureRequest, student_dir: Path, course_roo
 def homework_unit_suite(request: pytest.FixtureRequest, student_dir: Path, course_root: Path):
     """The student's tests/unit alone: HW.7 is earned by a unit test, not by the integration one."""
     return HOMEWORK_UNIT.suite(request, student_dir, course_root)
-
-
-@pytest.fixture
-def fresh_limits(student_import) -> None:
-    """Rate-limit counters start at zero: earlier checkpoints must not use up this one's."""
-    limiter = getattr(student_import("app.core.rate_limit"), "limiter", None)
-    if limiter is not None:
-        limiter.reset()

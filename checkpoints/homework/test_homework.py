@@ -130,7 +130,7 @@ def test_unit_tests_catch_a_delete_that_misses_the_cache(
     "(не видаємо, хто зареєстрований), а лист із токеном надсилає тільки існуючому користувачу.",
 )
 async def test_reset_request_answers_202_and_mails_known_users(
-    api: httpx.AsyncClient, make_user, mailer: AsyncMock, fresh_limits: None
+    api: httpx.AsyncClient, make_user, mailer: AsyncMock
 ) -> None:
     await make_user()
     unknown = await request_reset(api, "nobody@example.com")
@@ -164,7 +164,7 @@ async def test_reset_request_is_limited(limited_after: Any) -> None:
     "(purpose password_reset), захешуйте новий пароль і збережіть.",
 )
 async def test_reset_confirm_changes_the_password(
-    api: httpx.AsyncClient, make_user, mailer: AsyncMock, fresh_limits: None
+    api: httpx.AsyncClient, make_user, mailer: AsyncMock
 ) -> None:
     await make_user()
     token = await reset_token(api, mailer)
@@ -182,7 +182,7 @@ async def test_reset_confirm_changes_the_password(
     "токен верифікації email на /password-reset/confirm → 400 (claim purpose).",
 )
 async def test_reset_token_is_one_time_and_purpose_bound(
-    api: httpx.AsyncClient, make_user, mailer: AsyncMock, student_import, fresh_limits: None
+    api: httpx.AsyncClient, make_user, mailer: AsyncMock, student_import
 ) -> None:
     await make_user()
     verification = student_import("app.core.security").create_email_token(EMAIL)
