@@ -255,6 +255,7 @@ async def test_file_of_exactly_the_limit_is_accepted(
     assert len(stored_files(media_dir)) == 1
 
 
+# >>> given homework
 class CountingBody:
     """A request body that counts how much of it the server pulled."""
 
@@ -269,7 +270,6 @@ class CountingBody:
             yield JPEG[:4] + b"\x00" * (self.chunk_size - 4)
 
 
-# >>> given homework
 async def test_declared_length_far_over_the_limit_is_413_before_the_body_is_read(
     client: AsyncClient,
     test_user: User,

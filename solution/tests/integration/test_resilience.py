@@ -157,9 +157,6 @@ async def test_login_does_not_need_redis(
     assert resp.status_code == 200
 
 
-# <<< given homework
-
-
 class HangingRedis:
     """A Redis that accepted the connection and never answers."""
 
@@ -175,7 +172,6 @@ class InstantDatabase:
         return None
 
 
-# >>> given homework
 async def test_health_does_not_hang_on_a_redis_that_never_answers(
     client: AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -237,10 +233,10 @@ async def test_health_is_503_naming_the_database_when_it_is_down(
     assert any("Health check of database failed" in r.getMessage() for r in caplog.records)
 
 
+# >>> given homework
 # --- rate limiting with its Redis storage down ----------------------------------------------
 
 
-# >>> given homework
 @pytest.fixture
 def limiter_on_unreachable_redis(client: AsyncClient, limiter_on: Limiter) -> Iterator[Limiter]:
     """The app's limiter, its counters moved to a Redis that refuses every connection.
@@ -294,9 +290,6 @@ def test_app_limiter_is_configured_to_survive_a_redis_outage() -> None:
     assert limiter._headers_enabled is True
 
 
-# <<< given homework
-
-
 # --- bcrypt off the event loop -------------------------------------------------------------
 
 
@@ -323,7 +316,6 @@ class BlockingHasher:
         return self.real.verify(secret, hashed)  # type: ignore[attr-defined]
 
 
-# >>> given homework
 @pytest.mark.parametrize("flow", ["login", "register"])
 async def test_password_hashing_does_not_block_other_requests(
     client: AsyncClient, test_user: User, monkeypatch: pytest.MonkeyPatch, flow: str

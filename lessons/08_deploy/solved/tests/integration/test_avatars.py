@@ -2,7 +2,6 @@
 
 import io
 import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import cloudinary
@@ -186,20 +185,6 @@ async def test_file_of_exactly_the_limit_is_accepted(
 
     assert resp.status_code == 200
     assert len(stored_files(media_dir)) == 1
-
-
-class CountingBody:
-    """A request body that counts how much of it the server pulled."""
-
-    def __init__(self, chunks: int, chunk_size: int = 1024 * 1024) -> None:
-        self.chunks, self.chunk_size, self.sent = chunks, chunk_size, 0
-        self.total = chunks * chunk_size
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n'
-        for _ in range(self.chunks):
-            self.sent += 1
-            yield JPEG[:4] + b"\x00" * (self.chunk_size - 4)
 
 
 # --- who may upload ------------------------------------------------------------------------

@@ -1,8 +1,6 @@
 """When a part fails: Redis or the database down, a slow password hash, plus headers and CORS."""
 
-import asyncio
 import logging
-import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -115,21 +113,6 @@ async def test_token_blacklist_fails_closed_with_503_when_redis_is_down(
     assert resp.json() == {"detail": "Token store unavailable, try again later"}
 
 
-class HangingRedis:
-    """A Redis that accepted the connection and never answers."""
-
-    async def ping(self) -> bool:
-        await asyncio.Event().wait()  # never set
-        return True
-
-
-class InstantDatabase:
-    """A session whose query returns without any I/O, so it always beats the probe's limit."""
-
-    async def execute(self, statement: object) -> None:
-        return None
-
-
 async def test_health_is_200_when_everything_is_up(client: AsyncClient) -> None:
     resp = await client.get("/health")
 
@@ -172,35 +155,6 @@ async def test_health_is_503_naming_the_database_when_it_is_down(
     assert resp.status_code == 503
     assert resp.json() == {"status": "error", "database": "unavailable", "redis": "ok"}
     assert any("Health check of database failed" in r.getMessage() for r in caplog.records)
-
-
-# --- rate limiting with its Redis storage down ----------------------------------------------
-
-
-# --- bcrypt off the event loop -------------------------------------------------------------
-
-
-class BlockingHasher:
-    """A password hasher that blocks its thread until the test releases it."""
-
-    def __init__(self, real: object) -> None:
-        self.real = real
-        self.entered = threading.Event()
-        self.release = threading.Event()
-
-    def _block(self) -> None:
-        self.entered.set()
-        # Bounded: if the hash ran on the event loop the test fails instead of hanging.
-        if not self.release.wait(timeout=10):
-            raise TimeoutError("the hash was never released")
-
-    def hash(self, secret: str) -> str:
-        self._block()
-        return self.real.hash(secret)  # type: ignore[attr-defined]
-
-    def verify(self, secret: str, hashed: str) -> bool:
-        self._block()
-        return self.real.verify(secret, hashed)  # type: ignore[attr-defined]
 
 
 # --- security headers and CORS ---------------------------------------------------------------
