@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -140,6 +141,10 @@ def serve(requests: IO[bytes], replies: IO[bytes]) -> int | None:
             raise SystemExit("forkserver: more than one thread, refusing to fork")
         sys.stdout.flush()  # nothing buffered here may reach a run's output
         sys.stderr.flush()
+        # The preloaded libraries' objects out of the child's garbage collections: pytest's
+        # gc.collect() at the end of a run would otherwise walk all of them, ~0.13 s of a
+        # run that catches its mutant in ~0.35 s. Nothing of the run is frozen: it is not born.
+        gc.freeze()
         pid = os.fork()
         if pid == 0:
             requests.close()

@@ -711,7 +711,9 @@ def _grading_all() -> bool:
 
 
 def _mutant_job(suite: Suite, mutant: Mutant) -> Callable[[], RunResult]:
-    return lambda: run_pytest(suite, ["-x"], mutant=mutant)
+    # A caught mutant's report needs the failing test and its message (the crash line), which
+    # every traceback style keeps; pytest's own style, with source and locals, costs far more.
+    return lambda: run_pytest(suite, ["-x", "--tb=native"], mutant=mutant)
 
 
 def prefetch(suite: Suite, mutants: Sequence[Mutant]) -> None:
