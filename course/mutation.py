@@ -55,7 +55,7 @@ import psutil
 
 from course import forkserver
 from course.files import TOOL_FOLDERS, locked, memory_temp_root, write_atomically
-from course.mutation_probe import MUTANT_ENV, PROBE_ENV
+from course.mutation_probe import MUTANT_ENV, PROBE_ENV, REWRITTEN_ENV
 from course.paths import GRADED_ENV, ONLY_ENV
 from course.processes import Target, kill_tree, read_events, scrubbed_env
 
@@ -323,6 +323,9 @@ def base_env() -> dict[str, str]:
 
 def harness_env(probe_dir: Path, events: Path, mutant: Mutant | None = None) -> dict[str, str]:
     env = base_env() | {"PYTHONPATH": str(probe_dir), PROBE_ENV: str(events)}
+    kept = cache_dir()
+    if kept is not None:  # the probe keeps pytest's rewrite of each test module there
+        env[REWRITTEN_ENV] = str(kept / "rewritten")
     if mutant is not None:
         env[MUTANT_ENV] = json.dumps(edits_by_file(mutant))
     return env

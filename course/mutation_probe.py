@@ -1,6 +1,6 @@
 """The pytest plugin the mutation harness loads into a run of the student's tests (`-p`).
 
-It is copied beside the run (never imported from the course package there) and does two things:
+It is copied beside the run (never imported from the course package there) and does three things:
 
 - records what the harness needs to know (collected items, collection errors, each test's
   outcome) as JSON lines in $COURSE_PROBE_FILE;
@@ -8,22 +8,31 @@ It is copied beside the run (never imported from the course package there) and d
   compiled from their source with the mutant's replacements, while the files on disk stay as
   they are. Tests that read the app's source instead of calling it see the correct code and
   catch nothing; only behaviour tells a mutant apart.
+- keeps pytest's assertion rewriting of each test module, by its source, in $COURSE_REWRITTEN (a
+  folder): a grading runs the same tests 10-25 times, and rewriting them is a good part of a
+  short run's start.
 
 Plugins named with `-p` are imported before any conftest, so before the app is imported.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.abc
 import importlib.machinery
 import json
+import marshal
 import os
 import sys
+import warnings
+from pathlib import Path
 from types import CodeType
 from typing import Any
 
 PROBE_ENV = "COURSE_PROBE_FILE"
 MUTANT_ENV = "COURSE_MUTANT"  # JSON: {"app/services/contacts.py": [[old, new], ...]}
+REWRITTEN_ENV = "COURSE_REWRITTEN"  # a folder for rewritten test modules (none: not kept)
+REWRITTEN_FORMAT = 1  # bump when what a kept module holds changes
 
 
 def _emit(event: dict[str, Any]) -> None:
@@ -88,7 +97,9 @@ class _MutatedLoader(importlib.machinery.SourceFileLoader):
 
 
 class _MutantFinder(importlib.abc.MetaPathFinder):
-    """Finds modules as usual; gives the mutated files of the run's tree the mutating loader."""
+    """Gives the mutated files of the run's tree the mutating loader; leaves every other module
+    to the finders after it, pytest's assertion rewriting among them: the student's tests run as
+    they do on the unmutated app, down to their assertion messages."""
 
     def __init__(self, edits: dict[str, list[list[str]]], root: str) -> None:
         self.edits = {os.path.join(root, path): changes for path, changes in edits.items()}
@@ -96,11 +107,68 @@ class _MutantFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
         origin = os.path.realpath(spec.origin) if spec is not None and spec.origin else ""
-        if origin in self.edits:
-            spec.loader = _MutatedLoader(fullname, origin, self.edits[origin])
+        if origin not in self.edits:
+            return None
+        spec.loader = _MutatedLoader(fullname, origin, self.edits[origin])
         return spec
 
 
-if os.environ.get(MUTANT_ENV):
+# Read, then dropped: the student's tests see the environment of the unmutated run.
+_planted = os.environ.pop(MUTANT_ENV, "")
+if _planted:
     root = os.path.realpath(os.getcwd())  # the run's tree: the harness starts pytest there
-    sys.meta_path.insert(0, _MutantFinder(json.loads(os.environ[MUTANT_ENV]), root))
+    sys.meta_path.insert(0, _MutantFinder(json.loads(_planted), root))
+
+
+# --- pytest's assertion rewriting, kept per source ---------------------------------------------
+
+
+def _relocated(code: CodeType, filename: str) -> CodeType:
+    """`code` and the code nested in it, as compiled from `filename`."""
+    consts = tuple(
+        _relocated(const, filename) if isinstance(const, CodeType) else const
+        for const in code.co_consts
+    )
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
+def _keep_rewrites(folder: Path) -> None:
+    """Wrap pytest's rewrite of a test module: the same source (and pytest, Python, settings)
+    gives the same code, so it is read from `folder` when a run before this one rewrote it."""
+    import pytest
+    from _pytest.assertion import rewrite
+
+    rewrite_test = rewrite._rewrite_test
+
+    def kept(fn: Path, config: Any) -> tuple[os.stat_result, CodeType]:
+        source = fn.read_bytes()
+        settings = (REWRITTEN_FORMAT, pytest.__version__, sys.version)
+        hook = config.getini("enable_assertion_pass_hook")
+        digest = hashlib.sha256(f"{settings}{hook}".encode() + source).hexdigest()
+        path = folder / f"{digest}.code"
+        try:
+            return os.stat(fn), _relocated(marshal.loads(path.read_bytes()), str(fn))
+        except (OSError, ValueError, EOFError, TypeError):
+            pass  # not kept yet, or unreadable: rewritten below
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            stat, code = rewrite_test(fn, config)
+        for warning in caught:  # as the rewrite warned; such a module is rewritten every time
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+        if not caught:
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                partial.write_bytes(marshal.dumps(code))
+                partial.replace(path)
+            except OSError:
+                pass  # a folder that cannot be written only costs time
+        return stat, code
+
+    rewrite._rewrite_test = kept
+
+
+if os.environ.get(REWRITTEN_ENV):
+    _keep_rewrites(Path(os.environ[REWRITTEN_ENV]))

@@ -6,7 +6,10 @@ Each case grades a copy whose tests/ is a cheat, with `course.grader.grade`, and
 - a suite that reads the app's source (its files, or `inspect.getsource` of its modules) and
   compares it with the reference instead of calling the app catches no planted bug: the
   mutants are planted in memory as the app is imported (course/mutation_probe.py), so the
-  files and the source they show stay correct.
+  files and the source they show stay correct;
+- a suite that tests the harness instead of the app (its environment, pytest's assertion
+  rewriting) catches no planted bug either: a run with a mutant looks to the tests like the run
+  without one.
 """
 
 from __future__ import annotations
@@ -26,6 +29,22 @@ MANIFEST = load_manifest()
 GRADING_SECONDS = 900
 
 NOTHING = "".join(f"def test_nothing_{n}():\n    pass\n\n\n" for n in range(6))
+# Tests that pass in the unmutated run and would fail in any run that differs from it but in
+# the app: one that names its mutant in the environment, or loads the tests without pytest's
+# assertion rewriting (a plain `assert` then raises an AssertionError without a message).
+HARNESS_PROBE = """import os
+
+import pytest
+
+
+def test_no_mutant_is_named_in_the_environment():
+    assert not [name for name in os.environ if "MUTANT" in name]
+
+
+def test_assertions_are_rewritten():
+    with pytest.raises(AssertionError, match="assert 1 == 2"):
+        assert 1 == 2
+"""
 
 
 def source_reader(reference: Path, mutant_set: MutantSet) -> str:
@@ -101,6 +120,15 @@ def test_a_suite_that_asserts_nothing_earns_the_gate_only(tmp_path: Path, lesson
 def test_a_suite_that_reads_the_source_catches_no_bug(tmp_path: Path, lesson_id: str) -> None:
     snapshots, folder, mutant_set, gate = CASES[lesson_id]
     cheat = {f"{folder}/test_source.py": source_reader(snapshots / "solved", mutant_set)}
+    report = grade_cheat(tmp_path, lesson_id, snapshots / "starter", cheat)
+    assert passed(report) == gate and report.score == 2, passed(report)
+
+
+@pytest.mark.timeout(GRADING_SECONDS)
+@pytest.mark.parametrize("lesson_id", sorted(CASES))
+def test_a_suite_that_tests_the_harness_catches_no_bug(tmp_path: Path, lesson_id: str) -> None:
+    snapshots, folder, _, gate = CASES[lesson_id]
+    cheat = {f"{folder}/test_harness.py": HARNESS_PROBE, f"{folder}/test_nothing.py": NOTHING}
     report = grade_cheat(tmp_path, lesson_id, snapshots / "starter", cheat)
     assert passed(report) == gate and report.score == 2, passed(report)
 

@@ -389,6 +389,22 @@ def test_an_unreadable_cache_file_means_a_new_run(synthetic: Suite, kept: Path) 
     assert json.loads(stored.read_text())["type"] == "RunResult"  # stored anew
 
 
+def test_a_test_module_is_rewritten_once_and_each_run_reports_its_own_files(
+    synthetic: Suite, kept: Path
+) -> None:
+    first = mutation.verdict(synthetic, CAUGHT, [CAUGHT])
+    assert first.caught and first.reason.endswith("assert -1 == 5"), first.reason  # rewritten
+    rewritten = set((kept / "rewritten").glob("*.code"))
+    assert rewritten, "pytest's rewrite of tests/test_calc.py is not kept"
+    (synthetic.student / "tests" / "test_more.py").write_text("def test_more():\n    pass\n")
+    mutation.clear_cache()
+    again = mutation.verdict(synthetic, CAUGHT, [CAUGHT])  # new tests: new runs
+    assert again.caught and again.reason.endswith("assert -1 == 5"), again.reason
+    assert len(set((kept / "rewritten").glob("*.code")) - rewritten) == 1  # test_more.py only
+    assert again.run is not None and 'File "tests/test_calc.py"' in again.run.output
+    assert "course-mutation-" not in again.run.output  # not the first run's folder
+
+
 def test_off_keeps_nothing_on_disk(
     synthetic: Suite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
