@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import json
 import marshal
 import os
@@ -140,19 +141,21 @@ def _keep_rewrites(folder: Path) -> None:
 
     rewrite_test = rewrite._rewrite_test
 
-    def kept(fn: Path, config: Any) -> tuple[os.stat_result, CodeType]:
+    def kept(fn: Path, config: Any) -> tuple[bytes, CodeType]:
+        """(the source's hash, the rewritten code), as pytest's own `_rewrite_test` returns."""
         source = fn.read_bytes()
         settings = (REWRITTEN_FORMAT, pytest.__version__, sys.version)
         hook = config.getini("enable_assertion_pass_hook")
         digest = hashlib.sha256(f"{settings}{hook}".encode() + source).hexdigest()
         path = folder / f"{digest}.code"
         try:
-            return os.stat(fn), _relocated(marshal.loads(path.read_bytes()), str(fn))
+            code = _relocated(marshal.loads(path.read_bytes()), str(fn))
+            return importlib.util.source_hash(source), code
         except (OSError, ValueError, EOFError, TypeError):
             pass  # not kept yet, or unreadable: rewritten below
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            stat, code = rewrite_test(fn, config)
+            source_hash, code = rewrite_test(fn, config)
         for warning in caught:  # as the rewrite warned; such a module is rewritten every time
             warnings.warn_explicit(
                 warning.message, warning.category, warning.filename, warning.lineno
@@ -165,7 +168,7 @@ def _keep_rewrites(folder: Path) -> None:
                 partial.replace(path)
             except OSError:
                 pass  # a folder that cannot be written only costs time
-        return stat, code
+        return source_hash, code
 
     rewrite._rewrite_test = kept
 
