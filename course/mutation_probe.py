@@ -140,13 +140,13 @@ def _keep_rewrites(folder: Path) -> None:
     from _pytest.assertion import rewrite
 
     rewrite_test = rewrite._rewrite_test
+    versions = f"{REWRITTEN_FORMAT}\0{pytest.__version__}\0{sys.version}"
 
     def kept(fn: Path, config: Any) -> tuple[bytes, CodeType]:
         """(the source's hash, the rewritten code), as pytest's own `_rewrite_test` returns."""
         source = fn.read_bytes()
-        settings = (REWRITTEN_FORMAT, pytest.__version__, sys.version)
         hook = config.getini("enable_assertion_pass_hook")
-        digest = hashlib.sha256(f"{settings}{hook}".encode() + source).hexdigest()
+        digest = hashlib.sha256(f"{versions}\0{hook}\0".encode() + source).hexdigest()
         path = folder / f"{digest}.code"
         try:
             code = _relocated(marshal.loads(path.read_bytes()), str(fn))
