@@ -30,7 +30,7 @@ class MutantSet:
 
     def suite(self, request: Any, student: Path, root: Path) -> Suite:
         """The student's tests at this set's paths, in the checkpoint session of `request`."""
-        return suite_for(request.session, student, root, self.lesson, self.paths)
+        return suite_for(request.session, student, root, self.lesson, self.paths, self.mutants)
 
     def assert_all_caught(self, suite: Suite) -> None:
         for mutant in self.mutants:

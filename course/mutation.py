@@ -19,14 +19,24 @@ written into the run's copy of the reference. A mutant is *caught*
 when the run ends with test failures (exit code 1). A collection error, a crash or a timeout is
 not a clean catch.
 
+A grading of every checkpoint does not run each mutant from the first test. The unmutated run
+watches the functions each mutant changes and notes the first test that calls one: a mutant no
+test calls cannot be caught, and that run is its run. One more run forks each of the others at
+the start of its first calling test, the mutant's code swapped into the live functions; the tests
+before that one call none of it, so they run alike with and without the mutant (the probe says
+when a fork is not safe). A mutant whose change runs at import (module or class level), that
+edits a data file, or that is first called outside a test has a run of its own from the start,
+as every mutant has when only some checkpoints are graded (its run then starts beside the
+unmutated one).
+
 Runs are cached per (student's tests digest, reference digest, paths, mutant): in memory for
 one grading run, whose checkpoints share them, and on disk under $COURSE_MUTATION_CACHE
 (default ~/.cache/module14-course/mutation; "off" for none), so a later `course check` with the
 same tests and the same reference reuses the finished runs instead of repeating them; of two
 gradings that need the same run at once, one computes it while the other waits on its lock. Every
 input of a run is in its key, the harness and the installed packages included; runs that hung,
-were killed or timed out are never stored. Mutants run two at a time (a 2-core machine), after
-the unmutated run has passed.
+were killed or timed out are never stored. Runs go two at a time (a 2-core machine); mutants
+after the unmutated run has passed.
 """
 
 from __future__ import annotations
@@ -44,7 +54,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -55,7 +65,7 @@ import psutil
 
 from course import forkserver
 from course.files import TOOL_FOLDERS, locked, memory_temp_root, write_atomically
-from course.mutation_probe import MUTANT_ENV, PROBE_ENV, REWRITTEN_ENV
+from course.mutation_probe import MUTANT_ENV, PLANTED_ENV, PROBE_ENV, REWRITTEN_ENV
 from course.paths import GRADED_ENV, ONLY_ENV
 from course.processes import Target, kill_tree, read_events, scrubbed_env
 
@@ -156,11 +166,18 @@ class Mutant:
 
 @dataclass(frozen=True)
 class Suite:
-    """The student's tests at `paths` (inside `student`), run on the app of `reference`."""
+    """The student's tests at `paths` (inside `student`), run on the app of `reference`; the
+    unmutated run watches which tests call the code each of `mutants` changes."""
 
     student: Path
     reference: Path
     paths: tuple[str, ...]
+    mutants: tuple[Mutant, ...] = ()
+
+    @property
+    def planted(self) -> tuple[Mutant, ...]:
+        """The mutants a run can plant in memory: those that edit Python files only."""
+        return tuple(m for m in self.mutants if all(e.file.endswith(".py") for e in m.edits))
 
 
 @dataclass
@@ -180,6 +197,9 @@ class RunResult:
     missing: tuple[str, ...] = ()  # test paths the student's copy does not have
     paths: tuple[str, ...] = ()  # the test paths that ran
     limit: float = RUN_LIMIT
+    planted: tuple[str, ...] = ()  # the mutants whose code the run watched
+    called: dict[str, str | None] = field(default_factory=dict)  # mutant -> first test to call it
+    forked: dict[str, RunResult] = field(default_factory=dict)  # mutant -> its run, forked
 
     @property
     def green(self) -> bool:
@@ -321,13 +341,22 @@ def base_env() -> dict[str, str]:
     return scrubbed_env(SCRUBBED, SCRUBBED_PREFIXES, **HARNESS_ENV)
 
 
-def harness_env(probe_dir: Path, events: Path, mutant: Mutant | None = None) -> dict[str, str]:
+def harness_env(
+    probe_dir: Path,
+    events: Path,
+    mutant: Mutant | None = None,
+    planted: Sequence[Mutant] = (),
+    plan: Mapping[str, list[str]] | None = None,
+) -> dict[str, str]:
     env = base_env() | {"PYTHONPATH": str(probe_dir), PROBE_ENV: str(events)}
     kept = cache_dir()
     if kept is not None:  # the probe keeps pytest's rewrite of each test module there
         env[REWRITTEN_ENV] = str(kept / "rewritten")
     if mutant is not None:
         env[MUTANT_ENV] = json.dumps(edits_by_file(mutant))
+    elif planted:
+        mutants = {each.id: edits_by_file(each) for each in planted}
+        env[PLANTED_ENV] = json.dumps({"mutants": mutants, "plan": plan})
     return env
 
 
@@ -357,7 +386,11 @@ def _result(exit_code: int | None, timed_out: bool, events: list[dict[str, Any]]
     result = RunResult(exit_code=exit_code, timed_out=timed_out)
     for event in events:
         kind = event.get("event")
-        if kind == "collected":
+        if kind == "planted":
+            result.planted = tuple(event["mutants"])
+        elif kind == "called":
+            result.called[event["mutant"]] = event["test"]
+        elif kind == "collected":
             result.collected = int(event.get("count", 0))
         elif kind == "collect_error":
             result.collect_errors.append(f"{event['nodeid'] or '?'}: {event.get('reason', '')}")
@@ -379,8 +412,13 @@ def run_pytest(
     mutant: Mutant | None = None,
     coverage: bool = False,
     limit: float | None = None,
+    plan: Mapping[str, list[str]] | None = None,
 ) -> RunResult:
-    """One `python -m pytest` of the student's tests on the (mutated) reference (forked)."""
+    """One `python -m pytest` of the student's tests on the (mutated) reference (forked).
+
+    Without a mutant or coverage, the run watches the suite's planted mutants (`.called`); given
+    a `plan` as well, it forks each planted mutant's run at its test (`.forked`).
+    """
     missing = tuple(path for path in suite.paths if not (suite.student / path).exists())
     if missing == suite.paths:
         return RunResult(exit_code=None, missing=missing)
@@ -413,14 +451,20 @@ def run_pytest(
             argv += ["--cov=app", f"--cov-report=json:{report}", "--cov-fail-under=0"]
         else:
             argv.append("--no-cov")
-        env = harness_env(probe, events, mutant) | {"TMPDIR": str(scratch)}
+        planted = suite.planted if mutant is None and not coverage else ()
+        env = harness_env(probe, events, mutant, planted, plan) | {"TMPDIR": str(scratch)}
         exit_code, timed_out, output = _execute(argv, tree, env, limit or RUN_LIMIT)
-        prefix = f"{tree}{os.sep}"  # the student knows tests/…, not /tmp/…/tree/tests/…
         result = _result(exit_code, timed_out, read_events(events)[0])
-        result.failed = [line.replace(prefix, "") for line in result.failed]
-        result.collect_errors = [line.replace(prefix, "") for line in result.collect_errors]
-        result.output = output.replace(prefix, "")[-OUTPUT_TAIL:]
-        result.missing, result.paths, result.limit = missing, tuple(paths), limit or RUN_LIMIT
+        _tidy(result, tree, output, missing, tuple(paths), limit or RUN_LIMIT)
+        for index, each in enumerate(planted if plan is not None else ()):
+            # The forked run of mutant `index`: its events (the last one its exit code), its log.
+            found = read_events(Path(f"{events}.{index}"))[0]
+            if found and found[-1].get("event") == "exit":
+                forked = _result(int(found[-1]["code"]), False, found)
+                log = Path(f"{events}.{index}.log")
+                text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+                _tidy(forked, tree, text, missing, tuple(paths), limit or RUN_LIMIT)
+                result.forked[each.id] = forked
         if coverage and report.is_file():
             totals = json.loads(report.read_text(encoding="utf-8")).get("totals", {})
             result.coverage = float(totals.get("percent_covered", 0.0))
@@ -428,6 +472,22 @@ def run_pytest(
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _tidy(
+    result: RunResult,
+    tree: Path,
+    output: str,
+    missing: tuple[str, ...],
+    paths: tuple[str, ...],
+    limit: float,
+) -> None:
+    """The run's paths as the student knows them (tests/…, not /tmp/…/tree/tests/…)."""
+    prefix = f"{tree}{os.sep}"
+    result.failed = [line.replace(prefix, "") for line in result.failed]
+    result.collect_errors = [line.replace(prefix, "") for line in result.collect_errors]
+    result.output = output.replace(prefix, "")[-OUTPUT_TAIL:]
+    result.missing, result.paths, result.limit = missing, paths, limit
 
 
 def _execute(
@@ -578,16 +638,22 @@ def shutdown() -> None:
         _drop(server)
 
 
-def _key(suite: Suite, kind: str, mutant: Mutant | None = None) -> tuple[Any, ...]:
-    """Everything a run's outcome depends on, as plain data (it also names the file on disk)."""
-    edits = [(edit.file, edit.old, edit.new) for edit in mutant.edits] if mutant else []
+def _edits(mutant: Mutant) -> list[tuple[str, str, str]]:
+    return [(edit.file, edit.old, edit.new) for edit in mutant.edits]
+
+
+def _key(suite: Suite, kind: str, mutant: Mutant | None = None, *more: Any) -> tuple[Any, ...]:
+    """Everything a run's outcome depends on, as plain data (it also names the file on disk):
+    a mutant's own run, or the mutants the run plants (in memory, watched or forked)."""
+    planted = [] if mutant else [(each.id, _edits(each)) for each in suite.planted]
     return (
         kind,
         reference_digest(suite.reference),
         tests_digest(suite.student),
         list(suite.paths),
         mutant.id if mutant else "",
-        edits,
+        _edits(mutant) if mutant else planted,
+        *more,
     )
 
 
@@ -634,6 +700,7 @@ def _keepable(result: object) -> bool:
         and 0 <= result.exit_code <= 5
         and not result.timed_out
         and not result.hung
+        and all(_keepable(run) for run in result.forked.values())
     )
 
 
@@ -646,13 +713,18 @@ def _store(path: Path, result: RunResult) -> None:
 def _load(path: Path) -> RunResult | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        value = data["value"]
         if data["type"] == "RunResult":
-            tuples = {name: tuple(value[name]) for name in ("missing", "paths")}
-            return RunResult(**(value | tuples))
+            return _run_from(data["value"])
     except (OSError, ValueError, KeyError, TypeError):
         pass  # unreadable or of another format: run again
     return None
+
+
+def _run_from(value: dict[str, Any]) -> RunResult:
+    """A RunResult from its `asdict` (the JSON on disk)."""
+    tuples = {name: tuple(value[name]) for name in ("missing", "paths", "planted")}
+    forked = {mutant: _run_from(run) for mutant, run in value["forked"].items()}
+    return RunResult(**(value | tuples | {"forked": forked}))
 
 
 def _kept(key: tuple[Any, ...], job: Callable[[], Any]) -> Any:
@@ -719,38 +791,85 @@ def _mutant_job(suite: Suite, mutant: Mutant) -> Callable[[], RunResult]:
     return lambda: run_pytest(suite, ["-x", "--tb=native"], mutant=mutant)
 
 
+def _plan(base: RunResult) -> dict[str, list[str]]:
+    """Test id -> the mutants whose runs fork at its start: where each is first called."""
+    plan: dict[str, list[str]] = {}
+    for mutant, test in base.called.items():
+        if test is not None:
+            plan.setdefault(test, []).append(mutant)
+    return plan
+
+
+def _forked(suite: Suite, base: RunResult) -> Future[RunResult]:
+    """The run that forks each planted mutant's run at the first test to call its code."""
+    plan = _plan(base)
+    key = _key(suite, "forked", None, sorted(plan.items()))
+    return _submit(key, lambda: run_pytest(suite, ["-x"], plan=plan))
+
+
+def _own_run(mutant: Mutant, base: RunResult) -> bool:
+    """Whether a mutant needs a run of its own: it edits a data file, changes code that runs
+    at import (module or class level), or is first called outside a test."""
+    return mutant.id not in base.planted or (
+        mutant.id in base.called and base.called[mutant.id] is None
+    )
+
+
 def prefetch(suite: Suite, mutants: Sequence[Mutant]) -> None:
-    """Start every mutant run in the background (call once the baseline is green).
+    """Start every mutant's run in the background (call once the baseline is green): one run
+    forks those it can, the others run on their own.
 
     Not when the grader runs some checkpoints only (`grade(only=...)`, see `_grading_all`).
     """
     check_mutants(suite.reference, mutants)
     if not _grading_all():
         return
+    base = _baseline(suite).result()
+    if not base.green:
+        return
+    if _plan(base):
+        _forked(suite, base)
     for mutant in mutants:
-        _submit(_key(suite, "mutant", mutant), _mutant_job(suite, mutant))
+        if _own_run(mutant, base):
+            _submit(_key(suite, "mutant", mutant), _mutant_job(suite, mutant))
+
+
+def _mutant_run(suite: Suite, mutant: Mutant, base: RunResult) -> RunResult:
+    """The suite's run with `mutant` planted, once the unmutated `base` is green: the unmutated
+    run itself when no test calls the code the mutant changes (the tests run alike with it),
+    the run forked at the first test that does, else a run of its own."""
+    if not _own_run(mutant, base):
+        if mutant.id not in base.called:
+            return base
+        forked = _forked(suite, base).result().forked.get(mutant.id)
+        if forked is not None:
+            return forked
+    return _submit(_key(suite, "mutant", mutant), _mutant_job(suite, mutant)).result()
 
 
 def verdict(suite: Suite, mutant: Mutant, siblings: Sequence[Mutant] = ()) -> Verdict:
     """Is `mutant` caught by the student's tests? Starts the `siblings` too (shared runs)."""
     check_mutants(suite.reference, [mutant, *siblings])  # a course bug: raise before anything
     base_run = _baseline(suite)
-    mutant_key = _key(suite, "mutant", mutant)
-    # While the unmutated run is under way, the mutant's run takes the other core (a check of
-    # one checkpoint waits for both, not one after the other); it is dropped if still queued
-    # when the unmutated run fails.
-    speculative = None if base_run.done() else _submit(mutant_key, _mutant_job(suite, mutant))
+    # Some checkpoints graded, not all: the mutant's own run takes the other core while the
+    # unmutated run is under way (a check of one checkpoint waits for both, not one after the
+    # other); it is dropped if still queued when the unmutated run fails.
+    alone = (
+        None
+        if _grading_all()
+        else _submit(_key(suite, "mutant", mutant), _mutant_job(suite, mutant))
+    )
     base = base_run.result()
     if not base.green:
-        if speculative is not None:
-            speculative.cancel()
+        if alone is not None:
+            alone.cancel()
         reason = (
             "Мутацію не перевіряли: ваші тести не проходять на правильному застосунку "
             f"({base.problem()})"
         )
         return Verdict(mutant, False, reason, base)
     prefetch(suite, [mutant, *siblings])
-    run = _submit(mutant_key, _mutant_job(suite, mutant)).result()
+    run = alone.result() if alone is not None else _mutant_run(suite, mutant, base)
     return Verdict(mutant, run.red, describe(mutant, run), run)
 
 
@@ -781,10 +900,17 @@ def _config(tree: Path) -> list[str]:
 # --- which reference a checkpoint grades against --------------------------------------------
 
 
-def suite_for(session: Any, student: Path, root: Path, own: str, paths: Sequence[str]) -> Suite:
+def suite_for(
+    session: Any,
+    student: Path,
+    root: Path,
+    own: str,
+    paths: Sequence[str],
+    mutants: Sequence[Mutant] = (),
+) -> Suite:
     """The suite a checkpoint of lesson folder `own` grades in this session."""
     graded = graded_lesson(session, root / "checkpoints")
-    return Suite(student, reference_dir(root, own, graded), tuple(paths))
+    return Suite(student, reference_dir(root, own, graded), tuple(paths), tuple(mutants))
 
 
 def graded_lesson(session: Any, checkpoints: Path) -> str | None:

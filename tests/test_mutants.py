@@ -16,7 +16,9 @@ import json
 import os
 import shutil
 import tokenize
+from dataclasses import replace
 from pathlib import Path
+from types import CodeType
 
 import pytest
 
@@ -24,8 +26,8 @@ from course import mutation
 from course.manifest import load_manifest
 from course.mutants import ALL, HOMEWORK, MutantSet
 from course.mutation import Mutant, MutantError, RunResult, Suite
-from course.mutation_probe import mutated_source
-from course.paths import GRADED_ENV
+from course.mutation_probe import _swap_and_watch, mutated_source
+from course.paths import GRADED_ENV, ONLY_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,7 +109,9 @@ def reference_suites() -> dict[str, Suite]:
     suites = {}
     for mutant_set in ALL:
         reference = own_reference(mutant_set)
-        suites[label(mutant_set)] = Suite(reference, reference, mutant_set.paths)
+        suites[label(mutant_set)] = Suite(
+            reference, reference, mutant_set.paths, mutant_set.mutants
+        )
         mutation.start_baseline(suites[label(mutant_set)])
     return suites
 
@@ -230,11 +234,12 @@ def test_both_runs_are_under_way_at_once():
 """
 
 
-def test_a_checkpoints_mutant_runs_beside_the_unmutated_run_not_after_it(
-    synthetic: Suite, tmp_path: Path
+def test_a_checkpoint_graded_alone_runs_its_mutant_beside_the_unmutated_run(
+    synthetic: Suite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each run of this suite waits until the other one has started: one after the other, the
     unmutated run would fail alone and the mutant would not be graded."""
+    monkeypatch.setenv(ONLY_ENV, "NN.1")  # as `course check` grading one checkpoint sets it
     meeting = tmp_path / "meeting"
     meeting.mkdir()
     (synthetic.student / "tests" / "test_calc.py").write_text(
@@ -302,6 +307,157 @@ def test_reference_follows_the_graded_lesson() -> None:
         ROOT / "lessons" / "06_integration_testing" / "solved"
     )
     assert mutation.reference_dir(ROOT, "05_unit_testing", "homework") == ROOT / "solution"
+
+
+# --- one run, forked per mutant at the first test that calls its code ---------------------------
+
+FORKED_CALC = """RATE = 2
+
+
+def add(a, b):
+    return a + b
+
+
+def double(a):
+    return a * RATE
+
+
+class Box:
+    size = 3
+
+    @staticmethod
+    def label():
+        return "box"
+
+    def grow(self):
+        \"\"\"One more.\"\"\"
+        return self.size + 1
+
+
+def unused(a):
+    return a * 2
+"""
+FORKED_TESTS = """{head}from app.calc import Box, add, double
+
+
+def test_first():
+    {first}assert Box.label() == "box"
+
+
+def test_add():
+    {add}assert add(2, 3) == 5
+
+
+def test_double():
+    assert double(2) == 4
+
+
+def test_grow():
+    assert Box().grow() == 4
+"""
+CALLED_AT = "tests/test_calc.py::test_{}".format
+FORKED_MUTANTS = (
+    mutant("minus", "return a + b", "return a - b"),
+    mutant("rate", "RATE = 2", "RATE = 3"),  # module level: runs at import
+    mutant("size", "size = 3", "size = 4"),  # class level: runs at import
+    mutant("grow", "return self.size + 1", "return self.size + 2"),
+    mutant("label", 'return "box"', 'return "crate"'),  # a decorated method
+    mutant("unused", "return a * 2", "return a * 3"),  # no test calls it
+)
+
+
+def forked_suite(tmp_path: Path, head: str = "", first: str = "", add: str = "") -> Suite:
+    for name in ("reference", "student"):
+        (tmp_path / name / "app").mkdir(parents=True)
+        (tmp_path / name / "tests").mkdir()
+        (tmp_path / name / "app" / "__init__.py").write_text("")
+        (tmp_path / name / "app" / "calc.py").write_text(FORKED_CALC)
+        (tmp_path / name / "pyproject.toml").write_text(PYPROJECT)
+    tests = FORKED_TESTS.format(head=head, first=first, add=add)
+    (tmp_path / "student" / "tests" / "test_calc.py").write_text(tests)
+    return Suite(tmp_path / "student", tmp_path / "reference", ("tests",), FORKED_MUTANTS)
+
+
+def forked_alike(suite: Suite) -> set[str]:
+    """Grade every mutant as a full grading does; assert each verdict is what the mutant's own
+    run from the first test says (outcome, passed tests, first failure); the forked mutants."""
+    base = mutation.baseline(suite)
+    assert base.green, base.problem()
+    for each in FORKED_MUTANTS:
+        verdict = mutation.verdict(suite, each, FORKED_MUTANTS)
+        alone = mutation.run_pytest(replace(suite, mutants=()), ["-x", "--tb=native"], mutant=each)
+        assert verdict.run is not None
+        assert (verdict.caught, verdict.run.passed, verdict.run.failed[:1]) == (
+            alone.red,
+            alone.passed,
+            alone.failed[:1],
+        ), each.id
+    return set(mutation._forked(suite, base).result().forked)
+
+
+def test_one_run_forks_each_mutant_at_the_first_test_that_calls_its_code(
+    tmp_path: Path,
+) -> None:
+    suite = forked_suite(tmp_path)
+    base = mutation.baseline(suite)
+    assert set(base.planted) == {"minus", "grow", "label", "unused"}  # not those run at import
+    assert base.called == {
+        "label": CALLED_AT("first"),
+        "minus": CALLED_AT("add"),
+        "grow": CALLED_AT("grow"),
+    }
+    assert forked_alike(suite) == {"label", "minus", "grow"}
+    unused = mutation.verdict(suite, FORKED_MUTANTS[-1], FORKED_MUTANTS)
+    assert unused.run is base and "усі 4 тестів пройшли" in unused.reason  # no run needed
+
+
+def test_a_forked_run_that_writes_into_the_tree_ends_the_forking(tmp_path: Path) -> None:
+    """test_add leaves a file in the tree: the tests after it would not run as in a run of
+    their own, so the mutants planned later get runs of their own."""
+    log = "(Path(__file__).parent / 'calls.log').open('a').write('add')\n    "
+    suite = forked_suite(tmp_path, head="from pathlib import Path\n", add=log)
+    assert forked_alike(suite) == {"label", "minus"}
+
+
+def test_a_thread_left_running_or_a_call_outside_a_test_means_a_run_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """A fork copies only the forking thread; a call at import is before any fork."""
+    thread = "threading.Thread(target=threading.Event().wait, daemon=True).start()\n    "
+    head = "import threading\n\nfrom app.calc import add as _add\n\nZERO = _add(0, 0)\n"
+    suite = forked_suite(tmp_path, head=head, first=thread)
+    assert mutation.baseline(suite).called["minus"] is None
+    assert forked_alike(suite) == {"label"}
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ("def f():\n    return 1\n", "def f():\n    return 2\n", ({(0,)}, {(0,)})),
+        ("X = 1\ndef f():\n    return X\n", "X = 2\ndef f():\n    return X\n", None),
+        ("class C:\n    x = 1\n", "class C:\n    x = 2\n", None),
+        ("f = lambda: 1\n", "f = lambda: 2\n", None),
+        ("def f(a=1):\n    return a\n", "def f(a=2):\n    return a\n", None),
+        (
+            "def f():\n    def g():\n        return 1\n    return g\n",
+            "def f():\n    def g():\n        return 2\n    return g\n",
+            ({(0,), (0, 0)}, {(0,)}),
+        ),
+        (  # a line added: the functions after it differ in their lines only
+            "def f():\n    return 1\ndef h():\n    return 3\n",
+            "def f():\n    x = 1\n    return x\ndef h():\n    return 3\n",
+            ({(0,)}, {(0,)}),
+        ),
+    ],
+    ids=["body", "module-level", "class-level", "lambda", "default", "nested", "shifted"],
+)
+def test_the_probe_swaps_function_bodies_and_leaves_import_time_changes_alone(
+    before: str, after: str, expected: tuple[set[tuple[int, ...]], set[tuple[int, ...]]] | None
+) -> None:
+    def code(source: str) -> CodeType:
+        return compile(source, "m.py", "exec", dont_inherit=True)
+
+    assert _swap_and_watch(code(before), code(after)) == expected
 
 
 # --- runs kept between grading runs -----------------------------------------------------------
