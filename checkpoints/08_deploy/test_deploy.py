@@ -6,6 +6,7 @@ SQLite database and then answer GET /health. Settings are checked in fresh subpr
 values read at import time are the ones each case sets.
 """
 
+import contextlib
 import json
 import re
 import shlex
@@ -13,7 +14,9 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +176,24 @@ def alembic_check_problem(student_dir: Path, database: Path) -> str:
     """ "" when `alembic check` finds the migrated schema equal to the models."""
     check = alembic(student_dir, database, "check")
     return "" if check.returncode == 0 else f"alembic check: {last_words(check)}"
+
+
+def migrated(database: Path) -> bool:
+    """Whether migrations into `database` have committed: alembic_version holds its row."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as db:
+            return db.execute("SELECT count(*) FROM alembic_version").fetchone()[0] > 0
+    except sqlite3.Error:
+        return False
+
+
+def check_once_migrated(student_dir: Path, database: Path, stop: threading.Event) -> str | None:
+    """`alembic check`'s problem as soon as the start command's migrations have committed, while
+    its server starts; None when `stop` comes first (the server is up or gone, not migrated)."""
+    while not migrated(database):
+        if stop.wait(HEALTH_POLL):
+            return None
+    return alembic_check_problem(student_dir, database)
 
 
 # --- .dockerignore ----------------------------------------------------------------------------
@@ -382,8 +403,8 @@ def test_start_command_serves_health(student_dir: Path, tmp_path: Path) -> None:
         REDIS_URL="memory://",
         MEDIA_DIR=str(tmp_path / "media"),
     )
-    log = tmp_path / "server.log"
-    with log.open("wb") as output:
+    log, stop = tmp_path / "server.log", threading.Event()
+    with log.open("wb") as output, ThreadPoolExecutor(1) as pool:
         process = subprocess.Popen(
             command,
             cwd=student_dir,
@@ -392,9 +413,11 @@ def test_start_command_serves_health(student_dir: Path, tmp_path: Path) -> None:
             stderr=output,
             stdin=subprocess.DEVNULL,
         )
+        checked = pool.submit(check_once_migrated, student_dir, database, stop)
         try:
             response = wait_for_health(process, f"http://127.0.0.1:{port}/health", log)
         finally:
+            stop.set()
             # SIGTERM to the server and anything it started (a script without `exec`), then
             # SIGKILL to whatever is left, a child that ignored SIGTERM included.
             stop_tree(process, timeout=5)
@@ -405,7 +428,9 @@ def test_start_command_serves_health(student_dir: Path, tmp_path: Path) -> None:
     assert "alembic_version" in tables, (
         f"`{shlex.join(command)}` не запустив міграції: у базі немає таблиці alembic_version"
     )
-    problem = alembic_check_problem(student_dir, database)
+    problem = checked.result()
+    if problem is None:  # migrated, but not before the server was up: checked now
+        problem = alembic_check_problem(student_dir, database)
     assert not problem, f"Схема після міграцій розходиться з моделями: {problem}"
 
 
