@@ -41,7 +41,7 @@ from pathlib import Path
 from types import CodeType, FunctionType
 from typing import Any
 
-import pytest
+import pluggy
 
 PROBE_ENV = "COURSE_PROBE_FILE"
 MUTANT_ENV = "COURSE_MUTANT"  # JSON: {"app/services/contacts.py": [[old, new], ...]}
@@ -160,6 +160,9 @@ def _mutated(edits: list[list[str]]) -> Callable[[str], CodeType]:
 # writes by a relative path into a copy of the tree of its own.
 
 HOOK = "__course_called__"
+# pytest's own marker, made here: the course package imports this module for its names, and
+# importing pytest there would slow every `course` command.
+hookimpl = pluggy.HookimplMarker("pytest")
 _NESTED_CODE = "\0code"  # nested code in a comparison: it is compared on its own
 _THREAD_WAIT = 0.1  # seconds for a thread of the last test to end before a fork
 Place = tuple[int, ...]  # a code object's place: its indexes among the nested code, from the module
@@ -216,15 +219,32 @@ def _runs_at_import(code: CodeType) -> bool:
     return not code.co_flags & inspect.CO_OPTIMIZED
 
 
+def _same_signature(before: CodeType, after: CodeType) -> bool:
+    """Parameters, kind (coroutine, generator) and closure alike: what FastAPI, pydantic and
+    `__code__` assignment take from a function, some of it at import."""
+    return (
+        before.co_flags == after.co_flags
+        and before.co_argcount == after.co_argcount
+        and before.co_posonlyargcount == after.co_posonlyargcount
+        and before.co_kwonlyargcount == after.co_kwonlyargcount
+        and before.co_varnames[: before.co_argcount + before.co_kwonlyargcount]
+        == after.co_varnames[: after.co_argcount + after.co_kwonlyargcount]
+        and before.co_freevars == after.co_freevars
+    )
+
+
 def _swap_and_watch(before: CodeType, after: CodeType) -> tuple[set[Place], set[Place]] | None:
     """The code to swap in for a file's changes and the functions to watch for the first call
-    (each change's outermost function, defined at import); None when a change runs at import."""
+    (each change's outermost function, defined at import); None when a change runs at import or
+    changes a function's signature."""
     changed = _changed(before, after)
     if changed is None:
         return None
     swap: set[Place] = set()
     watch: set[Place] = set()
     for path in changed:
+        if not _same_signature(_at(before, path), _at(after, path)):
+            return None
         depth = 0
         while depth <= len(path) and _runs_at_import(_at(before, path[:depth])):
             depth += 1
@@ -263,15 +283,14 @@ class _Watcher(ast.NodeTransformer):
     visit_AsyncFunctionDef = visit_FunctionDef
 
 
-def _watched_code(source: str, path: str, original: CodeType, watch: set[Place]) -> CodeType:
-    """The module as compiled from `source`, each function at `watch` calling HOOK first."""
+def _watched_code(source: str, path: str, original: CodeType, watch: set[Place]) -> CodeType | None:
+    """The module as compiled from `source`, each function at `watch` calling HOOK first; None
+    when the code that differs from `original` is not exactly those functions."""
     named = {
         (_at(original, where).co_qualname, _at(original, where).co_firstlineno) for where in watch
     }
     code = _compiled(_Watcher(named).visit(ast.parse(source, path)), path)
-    if set(_changed(original, code) or ()) != watch:
-        raise ValueError(f"{path}: the watched functions do not compile apart")
-    return code
+    return code if set(_changed(original, code) or ()) == watch else None
 
 
 @dataclass
@@ -301,7 +320,12 @@ def _plant(mutants: dict[str, dict[str, list[list[str]]]], root: str, planted: _
     for mutant, edits in mutants.items():
         per_file = {}
         for path, replacements in edits.items():
-            after = _compiled(mutated_source(sources[path], replacements), os.path.join(root, path))
+            try:
+                after = _compiled(
+                    mutated_source(sources[path], replacements), os.path.join(root, path)
+                )
+            except SyntaxError:  # its own run reports the collection error
+                break
             found = _swap_and_watch(originals[path], after)
             if found is None:
                 break
@@ -312,15 +336,22 @@ def _plant(mutants: dict[str, dict[str, list[list[str]]]], root: str, planted: _
     for per_file in changes.values():
         for path, (_, _, watch) in per_file.items():
             watched.setdefault(path, set()).update(watch)
-    for path, watch in watched.items():
-        full = os.path.join(root, path)
-        code = _watched_code(sources[path], full, originals[path], watch)
-        planted.codes[path] = lambda _, code=code: code
-        for mutant, per_file in changes.items():
-            if path not in per_file:
-                continue
-            after, swap, watch_here = per_file[path]
-            for where in watch_here:
+    codes = {
+        path: _watched_code(sources[path], os.path.join(root, path), originals[path], watch)
+        for path, watch in watched.items()
+    }
+    # A file whose watched functions do not compile apart: its mutants run on their own.
+    changes = {
+        mutant: per_file
+        for mutant, per_file in changes.items()
+        if all(codes[path] is not None for path in per_file)
+    }
+    for mutant, per_file in changes.items():
+        for path, (after, swap, watch) in per_file.items():
+            code = codes[path]
+            assert code is not None
+            planted.codes[path] = lambda _, code=code: code
+            for where in watch:
                 planted.watch.setdefault(id(_at(code, where)), []).append(mutant)
             planted.swaps.setdefault(mutant, []).extend(
                 (_at(code, where), _at(after, where)) for where in swap
@@ -410,7 +441,7 @@ def _become(planted: _Planted, mutant: str, config: Any) -> None:
     os.environ[PROBE_ENV] = events
     _redirect(config, f"{events}.log")
     tree = f"{events}.tree"  # files the tests write by a relative path: its own
-    shutil.copytree(os.getcwd(), tree, symlinks=True)
+    shutil.copytree(_root, tree, symlinks=True)
     os.chdir(tree)
     swaps = {id(old): new for old, new in planted.swaps[mutant]}
     for thing in gc.get_objects():
@@ -451,7 +482,7 @@ elif _many:
     sys.meta_path.insert(0, _Finder(_state.codes, _root))
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
+@hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: Any, nextitem: Any) -> Any:
     planted = _state
     if planted is not None:
@@ -470,7 +501,7 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
         _forked.exit_status = int(exitstatus)
 
 
-@pytest.hookimpl(trylast=True)
+@hookimpl(trylast=True)
 def pytest_unconfigure(config: Any) -> None:
     """A forked mutant's run ends here: the exit handlers of the run it was forked from (which
     may remove files that run still uses) are not its own."""

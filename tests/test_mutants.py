@@ -448,8 +448,18 @@ def test_a_thread_left_running_or_a_call_outside_a_test_means_a_run_of_its_own(
             "def f():\n    x = 1\n    return x\ndef h():\n    return 3\n",
             ({(0,)}, {(0,)}),
         ),
+        ("def f(a):\n    return 1\n", "def f(b):\n    return 1\n", None),
     ],
-    ids=["body", "module-level", "class-level", "lambda", "default", "nested", "shifted"],
+    ids=[
+        "body",
+        "module-level",
+        "class-level",
+        "lambda",
+        "default",
+        "nested",
+        "shifted",
+        "signature",
+    ],
 )
 def test_the_probe_swaps_function_bodies_and_leaves_import_time_changes_alone(
     before: str, after: str, expected: tuple[set[tuple[int, ...]], set[tuple[int, ...]]] | None
