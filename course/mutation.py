@@ -458,8 +458,10 @@ def run_pytest(
         _tidy(result, tree, output, missing, tuple(paths), limit or RUN_LIMIT)
         for index, each in enumerate(planted if plan is not None else ()):
             # The forked run of mutant `index`: its events (the last one its exit code), its log.
+            # Only a run that ended with its tests (0 or 1) is a verdict; any other exit, one of
+            # its own from the start.
             found = read_events(Path(f"{events}.{index}"))[0]
-            if found and found[-1].get("event") == "exit":
+            if found and found[-1].get("event") == "exit" and found[-1]["code"] in (0, 1):
                 forked = _result(int(found[-1]["code"]), False, found)
                 log = Path(f"{events}.{index}.log")
                 text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""

@@ -436,6 +436,9 @@ def _become(planted: _Planted, mutant: str, config: Any) -> None:
     """In the forked child: become `mutant`'s run from the test about to start."""
     global _state, _forked
     _state = None  # no more watching, no more forks
+    # From here on it ends in pytest_unconfigure, whatever fails below (pytest's internal error,
+    # exit 3, which the harness takes for no verdict): the exit handlers are the parent's.
+    _forked = planted
     events = _events_of(planted, mutant)
     shutil.copyfile(planted.events, events)  # the tests before this one: as in its own run
     os.environ[PROBE_ENV] = events
@@ -448,7 +451,6 @@ def _become(planted: _Planted, mutant: str, config: Any) -> None:
         if isinstance(thing, FunctionType) and id(thing.__code__) in swaps:
             thing.__code__ = swaps[id(thing.__code__)]
     config.option.tbstyle = "native"  # as the harness starts a mutant's own run
-    _forked = planted
 
 
 def _redirect(config: Any, log: str) -> None:

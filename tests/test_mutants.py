@@ -430,6 +430,17 @@ def test_a_thread_left_running_or_a_call_outside_a_test_means_a_run_of_its_own(
     assert forked_alike(suite) == {"label"}
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="a named pipe is POSIX's")
+def test_a_fork_that_cannot_become_its_mutants_run_gives_way_to_a_run_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """Each child copies the tree first; a named pipe there cannot be copied: the child ends
+    with pytest's internal error, which is no verdict."""
+    pipe = "os.mkfifo(Path(__file__).parent / 'pipe')\n"
+    suite = forked_suite(tmp_path, head=f"import os\nfrom pathlib import Path\n\n{pipe}")
+    assert forked_alike(suite) == set()
+
+
 @pytest.mark.parametrize(
     ("before", "after", "expected"),
     [
