@@ -25,9 +25,8 @@ test calls cannot be caught, and that run is its run. One more run forks each of
 the start of its first calling test, the mutant's code swapped into the live functions; the tests
 before that one call none of it, so they run alike with and without the mutant (the probe says
 when a fork is not safe). A mutant whose change runs at import (module or class level), that
-edits a data file, or that is first called outside a test has a run of its own from the start,
-as every mutant has when only some checkpoints are graded (its run then starts beside the
-unmutated one).
+edits a data file, or that is first called outside a test has a run of its own from the start.
+When only some checkpoints are graded, the forked run forks the mutant asked for only.
 
 Runs are cached per (student's tests digest, reference digest, paths, mutant): in memory for
 one grading run, whose checkpoints share them, and on disk under $COURSE_MUTATION_CACHE
@@ -54,7 +53,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -793,18 +792,22 @@ def _mutant_job(suite: Suite, mutant: Mutant) -> Callable[[], RunResult]:
     return lambda: run_pytest(suite, ["-x", "--tb=native"], mutant=mutant)
 
 
-def _plan(base: RunResult) -> dict[str, list[str]]:
-    """Test id -> the mutants whose runs fork at its start: where each is first called."""
+def _plan(base: RunResult, only: Collection[str] | None = None) -> dict[str, list[str]]:
+    """Test id -> the mutants (of `only`, if given) whose runs fork at its start: where each is
+    first called."""
     plan: dict[str, list[str]] = {}
     for mutant, test in base.called.items():
-        if test is not None:
+        if test is not None and (only is None or mutant in only):
             plan.setdefault(test, []).append(mutant)
     return plan
 
 
-def _forked(suite: Suite, base: RunResult) -> Future[RunResult]:
-    """The run that forks each planted mutant's run at the first test to call its code."""
-    plan = _plan(base)
+def _forked(
+    suite: Suite, base: RunResult, only: Collection[str] | None = None
+) -> Future[RunResult]:
+    """The run that forks each planted mutant's run (of `only`, if given) at the first test to
+    call its code."""
+    plan = _plan(base, only)
     key = _key(suite, "forked", None, sorted(plan.items()))
     return _submit(key, lambda: run_pytest(suite, ["-x"], plan=plan))
 
@@ -843,7 +846,9 @@ def _mutant_run(suite: Suite, mutant: Mutant, base: RunResult) -> RunResult:
     if not _own_run(mutant, base):
         if mutant.id not in base.called:
             return base
-        forked = _forked(suite, base).result().forked.get(mutant.id)
+        # All checkpoints graded: one run forks every mutant of the suite; some: this one only.
+        only = None if _grading_all() else {mutant.id}
+        forked = _forked(suite, base, only).result().forked.get(mutant.id)
         if forked is not None:
             return forked
     return _submit(_key(suite, "mutant", mutant), _mutant_job(suite, mutant)).result()
@@ -852,26 +857,15 @@ def _mutant_run(suite: Suite, mutant: Mutant, base: RunResult) -> RunResult:
 def verdict(suite: Suite, mutant: Mutant, siblings: Sequence[Mutant] = ()) -> Verdict:
     """Is `mutant` caught by the student's tests? Starts the `siblings` too (shared runs)."""
     check_mutants(suite.reference, [mutant, *siblings])  # a course bug: raise before anything
-    base_run = _baseline(suite)
-    # Some checkpoints graded, not all: the mutant's own run takes the other core while the
-    # unmutated run is under way (a check of one checkpoint waits for both, not one after the
-    # other); it is dropped if still queued when the unmutated run fails.
-    alone = (
-        None
-        if _grading_all()
-        else _submit(_key(suite, "mutant", mutant), _mutant_job(suite, mutant))
-    )
-    base = base_run.result()
+    base = _baseline(suite).result()
     if not base.green:
-        if alone is not None:
-            alone.cancel()
         reason = (
             "Мутацію не перевіряли: ваші тести не проходять на правильному застосунку "
             f"({base.problem()})"
         )
         return Verdict(mutant, False, reason, base)
     prefetch(suite, [mutant, *siblings])
-    run = alone.result() if alone is not None else _mutant_run(suite, mutant, base)
+    run = _mutant_run(suite, mutant, base)
     return Verdict(mutant, run.red, describe(mutant, run), run)
 
 

@@ -214,42 +214,6 @@ def test_a_failing_mutant_is_caught_and_a_surviving_one_is_not(synthetic: Suite)
     assert "не спіймано" in survived.reason and "unused" in survived.reason
 
 
-RENDEZVOUS = """import time
-from pathlib import Path
-
-from app.calc import add
-
-MEETING = Path({meeting!r})
-
-
-def test_both_runs_are_under_way_at_once():
-    me = "mutant" if add(2, 3) != 5 else "unmutated"
-    (MEETING / me).touch()
-    other = MEETING / ("unmutated" if me == "mutant" else "mutant")
-    deadline = time.monotonic() + 25  # under the harness's 30 s per test
-    while not other.exists():
-        assert time.monotonic() < deadline, f"the {{me}} run ran alone"
-        time.sleep(0.05)
-    assert add(2, 3) == 5
-"""
-
-
-def test_a_checkpoint_graded_alone_runs_its_mutant_beside_the_unmutated_run(
-    synthetic: Suite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Each run of this suite waits until the other one has started: one after the other, the
-    unmutated run would fail alone and the mutant would not be graded."""
-    monkeypatch.setenv(ONLY_ENV, "NN.1")  # as `course check` grading one checkpoint sets it
-    meeting = tmp_path / "meeting"
-    meeting.mkdir()
-    (synthetic.student / "tests" / "test_calc.py").write_text(
-        RENDEZVOUS.format(meeting=str(meeting))
-    )
-    verdict = mutation.verdict(synthetic, CAUGHT)
-    assert verdict.caught, verdict.reason
-    assert sorted(path.name for path in meeting.iterdir()) == ["mutant", "unmutated"]
-
-
 def test_a_collection_error_is_not_a_clean_catch(synthetic: Suite) -> None:
     verdict = mutation.verdict(synthetic, BROKEN)
     assert not verdict.caught
@@ -428,6 +392,22 @@ def test_a_thread_left_running_or_a_call_outside_a_test_means_a_run_of_its_own(
     suite = forked_suite(tmp_path, head=head, first=thread)
     assert mutation.baseline(suite).called["minus"] is None
     assert forked_alike(suite) == {"label"}
+
+
+def test_a_checkpoint_graded_alone_forks_its_own_mutant_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some checkpoints graded, not all: the forked run forks the mutant asked for, and a mutant
+    no test calls costs no run at all."""
+    monkeypatch.setenv(ONLY_ENV, "NN.1")  # as the grader sets it for grade(only=...)
+    suite = forked_suite(tmp_path)
+    base = mutation.baseline(suite)
+    minus, unused = FORKED_MUTANTS[0], FORKED_MUTANTS[-1]
+    assert mutation.verdict(suite, minus, FORKED_MUTANTS).caught
+    assert set(mutation._forked(suite, base, {"minus"}).result().forked) == {"minus"}
+    no_more_runs(monkeypatch)
+    verdict = mutation.verdict(suite, unused, FORKED_MUTANTS)
+    assert not verdict.caught and verdict.run is base
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="a named pipe is POSIX's")
