@@ -814,7 +814,8 @@ def _forked(
 
 def _own_run(mutant: Mutant, base: RunResult) -> bool:
     """Whether a mutant needs a run of its own: it edits a data file, changes code that runs
-    at import (module or class level), or is first called outside a test."""
+    at import (module or class level) or a function's signature, or is first called outside a
+    test. (A forked run that gives no verdict falls back to one as well: `_mutant_run`.)"""
     return mutant.id not in base.planted or (
         mutant.id in base.called and base.called[mutant.id] is None
     )
