@@ -421,7 +421,8 @@ def run_pytest(
     missing = tuple(path for path in suite.paths if not (suite.student / path).exists())
     if missing == suite.paths:
         return RunResult(exit_code=None, missing=missing)
-    paths = [path for path in suite.paths if path not in missing]
+    paths = tuple(path for path in suite.paths if path not in missing)
+    limit = limit or RUN_LIMIT
     # In memory where possible: the student's tmp_path databases go there too (TMPDIR below).
     work = Path(tempfile.mkdtemp(prefix="course-mutation-", dir=memory_temp_root()))
     started = time.monotonic()
@@ -452,19 +453,14 @@ def run_pytest(
             argv.append("--no-cov")
         planted = suite.planted if mutant is None and not coverage else ()
         env = harness_env(probe, events, mutant, planted, plan) | {"TMPDIR": str(scratch)}
-        exit_code, timed_out, output = _execute(argv, tree, env, limit or RUN_LIMIT)
+        exit_code, timed_out, output = _execute(argv, tree, env, limit)
         result = _result(exit_code, timed_out, read_events(events)[0])
-        _tidy(result, tree, output, missing, tuple(paths), limit or RUN_LIMIT)
+        _tidy(result, tree, output, missing, paths, limit)
         for index, each in enumerate(planted if plan is not None else ()):
-            # The forked run of mutant `index`: its events (the last one its exit code), its log.
-            # Only a run that ended with its tests (0 or 1) is a verdict; any other exit, one of
-            # its own from the start.
-            found = read_events(Path(f"{events}.{index}"))[0]
-            if found and found[-1].get("event") == "exit" and found[-1]["code"] in (0, 1):
-                forked = _result(int(found[-1]["code"]), False, found)
-                log = Path(f"{events}.{index}.log")
-                text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
-                _tidy(forked, tree, text, missing, tuple(paths), limit or RUN_LIMIT)
+            found = _forked_run(events, index)
+            if found is not None:
+                forked, log = found
+                _tidy(forked, tree, log, missing, paths, limit)
                 result.forked[each.id] = forked
         if coverage and report.is_file():
             totals = json.loads(report.read_text(encoding="utf-8")).get("totals", {})
@@ -473,6 +469,20 @@ def run_pytest(
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _forked_run(events: Path, index: int) -> tuple[RunResult, str] | None:
+    """The run forked for planted mutant `index` and its log; None when it gave no verdict.
+
+    Its events end with its exit code. Only a run that ended with its tests (0 or 1) is a
+    verdict; after any other exit the mutant has a run of its own from the start.
+    """
+    found = read_events(Path(f"{events}.{index}"))[0]
+    if not found or found[-1].get("event") != "exit" or found[-1]["code"] not in (0, 1):
+        return None
+    log = Path(f"{events}.{index}.log")
+    text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+    return _result(int(found[-1]["code"]), False, found), text
 
 
 def _tidy(

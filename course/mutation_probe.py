@@ -52,9 +52,16 @@ REWRITTEN_ENV = "COURSE_REWRITTEN"  # a folder for rewritten test modules (none:
 REWRITTEN_FORMAT = 1  # bump when what a kept module holds changes
 
 
-def _emit(event: dict[str, Any]) -> None:
-    with open(os.environ[PROBE_ENV], "a", encoding="utf-8") as handle:
+def _emit(event: dict[str, Any], events: str | None = None) -> None:
+    """One event, as a JSON line, into this run's events file (or `events`)."""
+    with open(events or os.environ[PROBE_ENV], "a", encoding="utf-8") as handle:
         handle.write(json.dumps(event) + "\n")
+
+
+def _flush() -> None:
+    """Nothing buffered may reach another process's output: before a fork, before `_exit`."""
+    sys.stdout.flush()
+    sys.stderr.flush()
 
 
 def _reason(report: Any) -> str:
@@ -350,7 +357,7 @@ def _plant(mutants: dict[str, dict[str, list[list[str]]]], root: str, planted: _
         for path, (after, swap, watch) in per_file.items():
             code = codes[path]
             assert code is not None
-            planted.codes[path] = lambda _, code=code: code
+            planted.codes.setdefault(path, lambda _, code=code: code)
             for where in watch:
                 planted.watch.setdefault(id(_at(code, where)), []).append(mutant)
             planted.swaps.setdefault(mutant, []).extend(
@@ -411,20 +418,17 @@ def _fork_planned(planted: _Planted, item: Any) -> None:
         if mutant in planted.called or not _alone():
             continue  # called before its test after all, or not safe to fork: its own run
         tree, scratch = _files(_root), _files(_tmp_root())
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _flush()
         pid = os.fork()
         if pid == 0:
             _become(planted, mutant, item.config)
             return
         code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-        with open(_events_of(planted, mutant), "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"event": "exit", "code": code}) + "\n")
+        _emit({"event": "exit", "code": code}, _events_of(planted, mutant))
         if not _untouched(tree, scratch):
             planted.plan.clear()  # the tests after this one would not run as in the mutants' runs
     if not planted.plan:  # nothing left to fork: the rest of this run is of no use
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _flush()
         os._exit(0)
 
 
@@ -508,8 +512,7 @@ def pytest_unconfigure(config: Any) -> None:
     """A forked mutant's run ends here: the exit handlers of the run it was forked from (which
     may remove files that run still uses) are not its own."""
     if _forked is not None:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _flush()
         os._exit(CRASHED if _forked.exit_status is None else _forked.exit_status)
 
 

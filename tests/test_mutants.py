@@ -180,18 +180,24 @@ BROKEN = mutant("syntax", "def add(a, b):", "def add(a, b)")
 HANGS = mutant("hang", "    return 1\n", "    while True:\n        pass\n")
 
 
+def two_copies(tmp_path: Path, calc: str) -> tuple[Path, Path]:
+    """A reference app and a "student" copy of it (app/calc.py = `calc`), tests/ empty."""
+    reference, student = tmp_path / "reference", tmp_path / "student"
+    for root in (reference, student):
+        (root / "app").mkdir(parents=True)
+        (root / "app" / "__init__.py").write_text("")
+        (root / "app" / "calc.py").write_text(calc)
+        (root / "pyproject.toml").write_text(PYPROJECT)
+        (root / "tests").mkdir()
+    return reference, student
+
+
 @pytest.fixture
 def synthetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Suite:
     """A reference app and a "student" copy whose tests/ is graded against it."""
     monkeypatch.setenv("DATABASE_URL", "postgresql://must-not-leak")
     monkeypatch.setenv("TEST_DATABASE_URL", "postgresql://must-not-leak")
-    reference, student = tmp_path / "reference", tmp_path / "student"
-    for root in (reference, student):
-        (root / "app").mkdir(parents=True)
-        (root / "app" / "__init__.py").write_text("")
-        (root / "app" / "calc.py").write_text(CALC)
-        (root / "pyproject.toml").write_text(PYPROJECT)
-        (root / "tests").mkdir()
+    reference, student = two_copies(tmp_path, CALC)
     (reference / "tests" / "test_reference_only.py").write_text("def test_x():\n    assert 0\n")
     (student / "app" / "calc.py").write_text("def add(a, b):\n    return 0\n")  # never used
     (student / "tests" / "test_calc.py").write_text(TESTS)
@@ -331,15 +337,10 @@ FORKED_MUTANTS = (
 
 
 def forked_suite(tmp_path: Path, head: str = "", first: str = "", add: str = "") -> Suite:
-    for name in ("reference", "student"):
-        (tmp_path / name / "app").mkdir(parents=True)
-        (tmp_path / name / "tests").mkdir()
-        (tmp_path / name / "app" / "__init__.py").write_text("")
-        (tmp_path / name / "app" / "calc.py").write_text(FORKED_CALC)
-        (tmp_path / name / "pyproject.toml").write_text(PYPROJECT)
+    reference, student = two_copies(tmp_path, FORKED_CALC)
     tests = FORKED_TESTS.format(head=head, first=first, add=add)
-    (tmp_path / "student" / "tests" / "test_calc.py").write_text(tests)
-    return Suite(tmp_path / "student", tmp_path / "reference", ("tests",), FORKED_MUTANTS)
+    (student / "tests" / "test_calc.py").write_text(tests)
+    return Suite(student, reference, ("tests",), FORKED_MUTANTS)
 
 
 def forked_alike(suite: Suite) -> set[str]:
