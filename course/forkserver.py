@@ -185,6 +185,9 @@ def _child(request: Mapping[str, Any]) -> int:
 
 
 def _become(cwd: str, env: Mapping[str, str], log: str) -> None:
+    # A session of its own, as a grading's pytest always had: a hang is killed with its whole
+    # process group, and a terminal's Ctrl-C goes to `course`, which kills the run.
+    os.setsid()
     stdin = os.open(os.devnull, os.O_RDONLY)
     output = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     for fd, target in ((stdin, 0), (output, 1), (output, 2)):  # first: a failure below is logged
@@ -287,8 +290,8 @@ class Server:
         fd = self.process.stdout.fileno()
         deadline = time.monotonic() + timeout
         while b"\n" not in self._pending:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+            left = max(0.0, deadline - time.monotonic())  # 0: a poll, what is there is read
+            if not select.select([fd], [], [], left)[0]:
                 if key == "exit":
                     raise subprocess.TimeoutExpired(self.process.args, timeout)
                 raise ServerGone(f"forkserver {self.process.pid}: no {key!r} in {timeout} s")

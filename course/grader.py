@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -20,9 +20,9 @@ from typing import Any
 
 from course.files import TOOL_FOLDERS, locked, memory_temp_root, write_atomically
 from course.manifest import Lesson, Manifest
-from course.mutation import UNUSED_PLUGINS, cache_dir
+from course.mutation import UNUSED_PLUGINS, base_env, cache_dir
 from course.paths import GRADED_ENV, ONLY_ENV, RESULTS_ENV, ROOT_ENV, SCRATCH_ENV, STUDENT_DIR_ENV
-from course.processes import kill_tree, read_events, scrubbed_env
+from course.processes import Run, read_events, scrubbed_env, start_pytest, stop_run
 from course.todos import todo_locations, where_to_look
 
 DEFAULT_TIMEOUT = 20.0
@@ -167,13 +167,10 @@ def checkpoint_dirs(
     return [*folders, target]
 
 
-def _pytest_command(folders: list[Path], root: Path, work: Path, timeout: float) -> list[str]:
+def _pytest_args(folders: list[Path], root: Path, work: Path, timeout: float) -> list[str]:
     ini = work / "pytest.ini"
     ini.write_text(PYTEST_INI, encoding="utf-8")
     return [
-        sys.executable,
-        "-m",
-        "pytest",
         *map(str, folders),
         "-c",
         str(ini),  # our own config: a pyproject.toml up the tree must not add options
@@ -229,7 +226,7 @@ def _deadline(run: _Run, started: float, collected_at: float | None, timeout: fl
 
 
 def _watch(
-    process: subprocess.Popen[bytes],
+    process: Run,
     results: Path,
     timeout: float,
     on_progress: ProgressCallback | None,
@@ -251,7 +248,7 @@ def _watch(
         done_at = done_at or (now if run.done else None)
         late = done_at is not None and now - done_at > EXIT_GRACE
         if late or now > _deadline(run, started, collected_at, timeout):
-            kill_tree(process)  # its session, and whatever the student's code started
+            stop_run(process)  # its session, and whatever the student's code started
             run.read(results)
             return run, not run.done
         try:
@@ -388,6 +385,9 @@ def _checkpoint_count(folder: Path) -> int:
     return sum(text.count("@checkpoint(") for text in texts) or 1
 
 
+_gradings = itertools.count()  # grade() calls in this process
+
+
 @dataclass
 class _Shard:
     """One pytest process of a grading run, in a folder of its own."""
@@ -432,6 +432,7 @@ def grade(
         raise GradingError(f"Тека {student} не існує.")
     folders = checkpoint_dirs(lesson, manifest, checkpoints, regressions)
     progress = _CombinedProgress(on_progress)
+    again = next(_gradings) > 0
     with tempfile.TemporaryDirectory(prefix="course-check-") as raw, _scratch() as scratch:
         groups = shards(folders, seconds=timings())
         parts = [_Shard(Path(raw) / f"shard{n}", group) for n, group in enumerate(groups)]
@@ -445,8 +446,8 @@ def grade(
             )
             if only:
                 env[ONLY_ENV] = ",".join(only)
-            command = _pytest_command(shard.folders, checkpoints, shard.work, timeout)
-            return _execute(command, env, shard.work, timeout, progress.of(index))
+            args = _pytest_args(shard.folders, checkpoints, shard.work, timeout)
+            return _execute(args, env, shard.work, timeout, progress.of(index), again)
 
         with ThreadPoolExecutor(len(parts), thread_name_prefix="course-check") as pool:
             finished = list(pool.map(run, range(len(parts))))
@@ -509,24 +510,31 @@ class _CombinedProgress:
 
 
 def _execute(
-    command: list[str],
+    args: list[str],
     env: dict[str, str],
     work: Path,
     timeout: float,
     on_progress: ProgressCallback | None,
+    again: bool,
 ) -> tuple[_Run, bool, int | None, str]:
-    """Run pytest in its own session; (events, killed, exit code, its output)."""
+    """Run pytest ARGS in a session of its own; (events, killed, exit code, its output).
+
+    Forked from a warm server, as the mutation runs are, when one is idle or when this process
+    has graded before (`again`): a server's preload (~2.5 s of CPU) costs more than one
+    pytest start, so only a process that grades again (`course check --watch`, the package's
+    tests) starts servers for its shards, and then pays the imports once per server.
+    """
     log_file, cwd = work / "pytest.log", work / "cwd"
     cwd.mkdir()
     with log_file.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # one process group to kill on a hang
+        process = start_pytest(
+            args,
+            cwd,
+            env,
+            log,
+            server_env=base_env(),
+            unused_plugins=UNUSED_PLUGINS,
+            start_server=again,
         )
         run, killed = _watch(process, Path(env[RESULTS_ENV]), timeout, on_progress)
     output = log_file.read_text(encoding="utf-8", errors="replace")

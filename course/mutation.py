@@ -10,8 +10,8 @@ One run builds a temporary tree: the reference app (``app/``, ``alembic/``, ``py
 environment is scrubbed of ``DATABASE_URL``, ``REDIS_URL``, ``TEST_*`` and the app's settings;
 mail goes to a port where no SMTP server listens). Where the system can fork, that process is
 forked from a warm server that has imported pytest and the app's libraries already
-(course/forkserver.py, one per worker thread): a run then starts in a fraction of the ~1.5 s
-of CPU those imports cost. A mutant is one or more exact text replacements in the
+(course/forkserver.py; course/processes.py shares the servers): a run then starts in a fraction
+of the ~1.5 s of CPU those imports cost. A mutant is one or more exact text replacements in the
 reference, planted in memory as the app is imported (course/mutation_probe.py): the files stay
 correct, so tests that read them instead of calling the app catch nothing. Edits of data files
 (render.yaml) are the exception: reading them is what the app's deployment does, so they are
@@ -58,15 +58,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, BinaryIO
-
-import psutil
+from typing import Any
 
 from course import forkserver
 from course.files import TOOL_FOLDERS, locked, memory_temp_root, write_atomically
 from course.mutation_probe import MUTANT_ENV, PLANTED_ENV, PROBE_ENV, REWRITTEN_ENV
 from course.paths import GRADED_ENV, ONLY_ENV
-from course.processes import Target, kill_tree, read_events, scrubbed_env
+from course.processes import (
+    Target,
+    close_servers,
+    kill_tree,
+    read_events,
+    scrubbed_env,
+    start_pytest,
+    stop_run,
+)
 
 WORKERS = 2
 RUN_LIMIT = 300.0  # wall seconds for one pytest run of the student's tests
@@ -131,9 +137,6 @@ CACHE_ENV = "COURSE_MUTATION_CACHE"  # a folder for runs that outlive a grading 
 CACHE_FORMAT = 2  # bump when what a stored run holds changes
 PROBE_MODULE = "course_mutation_probe"  # course/mutation_probe.py, as the run imports it
 PROBE_FILE = Path(__file__).with_name("mutation_probe.py")
-# Runs are forked by a warm server per worker thread (course/forkserver.py), where there is fork.
-FORKING = hasattr(os, "fork")
-REPLY_GRACE = 10.0  # seconds for a server to report a child it was told to kill
 
 
 class MutantError(RuntimeError):
@@ -507,107 +510,25 @@ def _execute(
     """`python -m pytest ARGS` in `cwd`: (exit code, timed out, output)."""
     log = cwd.parent / "output.log"
     with log.open("wb") as handle:
-        run = _start(args, cwd, env, handle)
+        run = start_pytest(
+            args, cwd, env, handle, server_env=base_env(), unused_plugins=UNUSED_PLUGINS
+        )
         _running.add(run.target)
         try:
             exit_code: int | None = run.wait(timeout=limit)
             timed_out = False
         except subprocess.TimeoutExpired:
-            _stop(run)
+            stop_run(run)
             exit_code, timed_out = None, True
         except forkserver.ServerGone:  # killed under the run (shutdown()): the run is lost
-            _stop(run)
+            stop_run(run)
             exit_code, timed_out = None, False
         except BaseException:  # the grader's own timeout: never leave the run behind
-            _stop(run)
+            stop_run(run)
             raise
         finally:
             _running.discard(run.target)
     return exit_code, timed_out, log.read_text(encoding="utf-8", errors="replace")
-
-
-@dataclass
-class _Forked:
-    """A run forked by a fork server: waited for through the server, killed by its pid."""
-
-    server: forkserver.Server
-    target: psutil.Process | int
-
-    def wait(self, timeout: float) -> int:
-        return self.server.wait(timeout)
-
-
-class _Spawned(subprocess.Popen[bytes]):
-    """A run started as a process of its own (no fork server)."""
-
-    @property
-    def target(self) -> subprocess.Popen[bytes]:
-        return self
-
-
-def _start(args: list[str], cwd: Path, env: dict[str, str], log: BinaryIO) -> _Forked | _Spawned:
-    """Fork the run from this thread's server; a process of its own when there is none."""
-    server = _server()
-    if server is not None:
-        try:
-            pid = server.start(args, str(cwd), env, str(log.name))
-        except forkserver.ServerGone:  # died since its last run: a new one for the next run
-            _drop(server)
-        except BaseException:  # the fork under way is lost with its server
-            _drop(server)
-            raise
-        else:
-            with contextlib.suppress(psutil.Error):  # gone already: its exit is on its way
-                return _Forked(server, psutil.Process(pid))  # no kill reaches a reused pid
-            return _Forked(server, pid)
-    # In our process group: a kill of the whole grading run's group reaches it too.
-    command = [sys.executable, "-m", "pytest", *args]
-    return _Spawned(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-
-
-def _stop(run: _Forked | _Spawned) -> None:
-    """Kill the run with everything it started; its server, unless it reports the kill."""
-    kill_tree(run.target)
-    if isinstance(run, _Forked):
-        try:
-            run.wait(REPLY_GRACE)
-        except (subprocess.TimeoutExpired, forkserver.ServerGone):
-            _drop(run.server)
-
-
-_local = threading.local()  # .server: the calling thread's fork server
-_servers: set[forkserver.Server] = set()
-
-
-def _server() -> forkserver.Server | None:
-    """This thread's fork server, started if it has none alive; None without one.
-
-    One per thread: a server forks one run at a time, and the pool runs WORKERS at a time.
-    """
-    server: forkserver.Server | None = getattr(_local, "server", None)
-    if server is not None and server.process.poll() is None:
-        return server
-    if server is not None:
-        _drop(server)
-    if not FORKING:
-        return None
-    try:
-        server = forkserver.Server(base_env(), UNUSED_PLUGINS)
-    except OSError:  # no server this time (the run starts on its own); another next run
-        return None
-    _local.server = server
-    with _lock:
-        _servers.add(server)
-    return server
-
-
-def _drop(server: forkserver.Server) -> None:
-    """Kill a server with its children; the thread that used it starts another."""
-    kill_tree(server.process)
-    with _lock:
-        _servers.discard(server)
-    if getattr(_local, "server", None) is server:
-        _local.server = None
 
 
 # --- the cache and the pool -----------------------------------------------------------------
@@ -643,10 +564,7 @@ def shutdown() -> None:
         pool.shutdown(wait=False, cancel_futures=True)
     for process in list(_running):
         kill_tree(process)
-    with _lock:
-        servers = list(_servers)
-    for server in servers:
-        _drop(server)
+    close_servers()
 
 
 def _edits(mutant: Mutant) -> list[tuple[str, str, str]]:

@@ -9,7 +9,12 @@
 - `free_port`, `scrubbed_env`: a port and an environment for a child process;
 - `append_event` / `read_events`: the JSON-lines file a pytest plugin writes for its parent
   (course/mutation_probe.py writes the same format on its own: it runs where `course` is not
-  importable).
+  importable);
+- `start_pytest` / `stop_run` / `close_servers`: a `python -m pytest` run (a mutation run, a
+  grading shard), forked from a warm server (course/forkserver.py) where the system can fork.
+  The servers are shared by every thread of the process: a run takes an idle one, or starts
+  one, and gives it back when it ends. A process that starts many runs (the package's tests,
+  a grading's mutation pool) pays the imports of pytest and the app's libraries once per server.
 """
 
 from __future__ import annotations
@@ -25,13 +30,17 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, BinaryIO
 
 import psutil
+
+from course import forkserver
 
 KILL = getattr(signal, "SIGKILL", signal.SIGTERM)  # psutil's SIGTERM on Windows terminates
 STOP_GRACE = 10.0  # seconds a stopped process gets to exit before it is killed
 REAP_INTERVAL = 0.05  # seconds between sweeps, while an interrupted grading unwinds
+FORKING = hasattr(os, "fork")  # where runs are forked from warm servers
+REPLY_GRACE = 10.0  # seconds for a server to report a child it was told to kill
 PYTHON_BIN = str(Path(sys.executable).parent)  # this environment's scripts (alembic, uvicorn)
 
 Target = subprocess.Popen[Any] | psutil.Process | int
@@ -197,3 +206,144 @@ def read_events(path: Path, offset: int = 0) -> tuple[list[dict[str, Any]], int]
             with contextlib.suppress(json.JSONDecodeError):
                 events.append(json.loads(line))
     return events, offset + len(complete)
+
+
+# --- pytest runs, forked from warm servers ----------------------------------------------------
+
+
+class Forked:
+    """A run forked by a fork server: waited for through the server, killed by its pid."""
+
+    def __init__(self, server: forkserver.Server, target: psutil.Process | int) -> None:
+        self.server = server
+        self.target = target
+        self.returncode: int | None = None
+
+    def wait(self, timeout: float) -> int:
+        """The run's exit code; subprocess.TimeoutExpired after `timeout` seconds. Once it has
+        one, the server goes back to the idle ones; ServerGone drops the server."""
+        if self.returncode is None:
+            try:
+                self.returncode = self.server.wait(timeout)
+            except forkserver.ServerGone:
+                _drop(self.server)
+                raise
+            _give_back(self.server)
+        return self.returncode
+
+    def poll(self) -> int | None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            return self.wait(0)
+        return None
+
+
+class Spawned(subprocess.Popen[bytes]):
+    """A run started as a process of its own (no fork server)."""
+
+    @property
+    def target(self) -> subprocess.Popen[bytes]:
+        return self
+
+
+Run = Forked | Spawned
+
+_idle: list[forkserver.Server] = []  # started, alive when last seen, forking nothing now
+_servers: set[forkserver.Server] = set()  # every server started and not dropped
+_servers_lock = threading.Lock()
+
+
+def start_pytest(
+    args: list[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    log: BinaryIO,
+    *,
+    server_env: Mapping[str, str],
+    unused_plugins: tuple[str, ...],
+    start_server: bool = True,
+) -> Run:
+    """`python -m pytest ARGS` in `cwd` with `env`, output to `log`, in a session of its own
+    (a hang is killed whole; a terminal's Ctrl-C reaches `course`, which kills it).
+
+    Forked from an idle server, or (`start_server`) from one started now, in `server_env`, its
+    preload skipping `unused_plugins`; a process of its own where there is no fork or no server.
+    """
+    server = _take(server_env, unused_plugins, start_server)
+    if server is not None:
+        try:
+            pid = server.start(args, str(cwd), dict(env), str(log.name))
+        except forkserver.ServerGone:  # died since its last run: a new one for the next run
+            _drop(server)
+        except BaseException:  # the fork under way is lost with its server
+            _drop(server)
+            raise
+        else:
+            with contextlib.suppress(psutil.Error):  # gone already: its exit is on its way
+                return Forked(server, psutil.Process(pid))  # no kill reaches a reused pid
+            return Forked(server, pid)
+    command = [sys.executable, "-m", "pytest", *args]
+    return Spawned(
+        command,
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+
+
+def stop_run(run: Run) -> None:
+    """Kill the run with everything it started; its server too, unless it reports the kill."""
+    kill_tree(run.target)
+    if isinstance(run, Forked):
+        try:
+            run.wait(REPLY_GRACE)
+        except (subprocess.TimeoutExpired, forkserver.ServerGone):
+            _drop(run.server)
+
+
+def close_servers() -> None:
+    """Kill every server with its runs (the end of a grading: nobody will wait for them)."""
+    with _servers_lock:
+        servers = list(_servers)
+    for server in servers:
+        _drop(server)
+
+
+def _take(
+    server_env: Mapping[str, str], unused_plugins: tuple[str, ...], start: bool
+) -> forkserver.Server | None:
+    """An idle server that is alive, else (`start`) a new one; None without fork or when none
+    starts."""
+    with _servers_lock:
+        while _idle:
+            server = _idle.pop()  # the one used last: its memory is the warmest
+            if server.process.poll() is None:
+                return server
+            _servers.discard(server)
+            kill_tree(server.process)  # its children, if any, with it
+    if not (FORKING and start):
+        return None
+    try:
+        server = forkserver.Server(server_env, unused_plugins)
+    except OSError:  # no server this time (the run starts on its own); another next run
+        return None
+    with _servers_lock:
+        _servers.add(server)
+    return server
+
+
+def _give_back(server: forkserver.Server) -> None:
+    with _servers_lock:
+        if server in _servers and server not in _idle:
+            _idle.append(server)
+
+
+def _drop(server: forkserver.Server) -> None:
+    """Kill a server with its children; it forks nothing more."""
+    kill_tree(server.process)
+    with _servers_lock:
+        _servers.discard(server)
+        if server in _idle:
+            _idle.remove(server)

@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from course import forkserver, mutation
+from course import forkserver, mutation, processes
 from course.processes import kill_tree
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,8 +44,9 @@ def execute(
     return mutation._execute(args, tree, request | env, limit)
 
 
-def this_threads_server() -> forkserver.Server:
-    server = mutation._local.server
+def last_server() -> forkserver.Server:
+    """The idle server a run gave back last: the one the next run takes."""
+    server = processes._idle[-1]
     assert isinstance(server, forkserver.Server) and server.process.poll() is None
     return server
 
@@ -77,7 +78,7 @@ def wait_for(condition: Callable[[], object], what: str) -> None:
 def test_exit_codes_pass_through(tmp_path: Path, source: str, code: int) -> None:
     exit_code, timed_out, output = execute(tmp_path, source)
     assert (exit_code, timed_out) == (code, False), output
-    this_threads_server()  # forked, not started on its own
+    last_server()  # forked, not started on its own
 
 
 def test_output_lands_in_the_log(tmp_path: Path) -> None:
@@ -158,10 +159,10 @@ def test_what_a_run_changes_does_not_reach_the_next(tmp_path: Path) -> None:
             assert threading.active_count() == 1
         """
     assert execute(tmp_path, changes)[0] == 0
-    server = this_threads_server()
+    server = last_server()
     exit_code, _, output = execute(tmp_path, checks)
     assert exit_code == 0, output
-    assert this_threads_server() is server  # the same server forked both
+    assert last_server() is server  # the same server forked both
 
 
 HANGS = """
@@ -177,18 +178,18 @@ def test_a_hanging_run_is_killed_and_the_server_serves_on(tmp_path: Path) -> Non
     exit_code, timed_out, _ = execute(tmp_path, HANGS, limit=2)
     assert (exit_code, timed_out) == (None, True)
     assert is_gone(int((tmp_path / "tree" / "pid").read_text()))
-    server = this_threads_server()
+    server = last_server()
     assert execute(tmp_path, "def test_ok():\n    pass\n")[:2] == (0, False)
-    assert this_threads_server() is server
+    assert last_server() is server
 
 
 def test_a_server_killed_between_runs_is_replaced(tmp_path: Path) -> None:
     assert execute(tmp_path, "def test_ok():\n    pass\n")[0] == 0
-    killed = this_threads_server()
+    killed = last_server()
     kill_tree(killed.process)
     exit_code, _, output = execute(tmp_path, "def test_ok():\n    pass\n")
     assert exit_code == 0, output
-    assert this_threads_server() is not killed and killed not in mutation._servers
+    assert last_server() is not killed and killed not in processes._servers
 
 
 def test_shutdown_kills_running_runs_and_the_servers(tmp_path: Path) -> None:
@@ -198,13 +199,13 @@ def test_shutdown_kills_running_runs_and_the_servers(tmp_path: Path) -> None:
     pid_file = tmp_path / "tree" / "pid"
     wait_for(lambda: pid_file.is_file() and pid_file.read_text(), "hanging run")
     pid = int(pid_file.read_text())
-    server = next(server for server in mutation._servers if server.process.pid == _parent(pid))
+    server = next(server for server in processes._servers if server.process.pid == _parent(pid))
     mutation.shutdown()
     worker.join(WAIT)
     assert not worker.is_alive()
     exit_code, timed_out, _ = outcome[0]  # killed: by signal, or with its server before a reply
     assert exit_code in (None, -9) and not timed_out
-    assert is_gone(pid) and server.process.poll() is not None and not mutation._servers
+    assert is_gone(pid) and server.process.poll() is not None and not processes._servers
 
 
 def _parent(pid: int) -> int:
@@ -215,18 +216,18 @@ def test_without_fork_a_run_is_a_process_of_its_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     mutation.shutdown()  # no server left from the tests above
-    monkeypatch.setattr(mutation, "FORKING", False)
+    monkeypatch.setattr(processes, "FORKING", False)
     source = "import sys\n\ndef test_fresh():\n    assert 'fastapi' not in sys.modules\n"
     exit_code, _, output = execute(tmp_path, source)
     assert exit_code == 0, output
-    assert getattr(mutation._local, "server", None) is None and not mutation._servers
+    assert not processes._idle and not processes._servers
 
 
 CTRL_C = """
 import signal, sys, threading
 from pathlib import Path
 
-from course import mutation
+from course import mutation, processes
 from course.processes import children_die_on_interrupt
 
 tree = Path(sys.argv[1])
@@ -239,7 +240,7 @@ try:
         run.start()
         while not (tree / "pid").is_file() or not (tree / "pid").read_text():
             run.join(0.05)
-        print(*(server.process.pid for server in mutation._servers), flush=True)
+        print(*(server.process.pid for server in processes._servers), flush=True)
         signal.raise_signal(signal.SIGINT)
 except KeyboardInterrupt:
     print("interrupted", flush=True)
