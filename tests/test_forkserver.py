@@ -232,14 +232,18 @@ from course.processes import children_die_on_interrupt
 
 tree = Path(sys.argv[1])
 args = ["test_run.py", *mutation.PYTEST_OPTIONS, "--no-cov"]
+ended = []
 run = threading.Thread(
-    target=mutation._execute, args=(args, tree, mutation.base_env(), 600), daemon=True
+    target=lambda: ended.append(mutation._execute(args, tree, mutation.base_env(), 600)),
+    daemon=True,
 )
 try:
     with children_die_on_interrupt():
         run.start()
         while not (tree / "pid").is_file() or not (tree / "pid").read_text():
             run.join(0.05)
+            if ended:  # the run did not get to its hang: say how it ended instead
+                sys.exit(f"the run ended: {ended[0]}")
         print(*(server.process.pid for server in processes._servers), flush=True)
         signal.raise_signal(signal.SIGINT)
 except KeyboardInterrupt:
