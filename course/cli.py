@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +18,7 @@ from rich.syntax import Syntax
 from course.build import build as build_snapshots
 from course.checklist import DEFAULT_URL, checklist
 from course.diff import file_diff, lesson_diff
-from course.grader import DEFAULT_TIMEOUT, GradeReport, GradingError, grade
+from course.grader import DEFAULT_TIMEOUT, GradeReport, GradingError, grade, warm_up
 from course.manifest import Lesson, ManifestError, load_manifest
 from course.markers import MarkerError
 from course.notebook_commands import register_notebook_commands
@@ -277,6 +278,8 @@ def watch_and_regrade(path: Path, run_once: Callable[[], int], saves: Iterable[o
     hint = f"[dim]Стежу за змінами в {path} (Ctrl+C — вихід)…[/]"
     code = run_once()
     console.print(hint, highlight=False)
+    # While the student edits: the next grading's pytest processes fork from warm servers.
+    threading.Thread(target=warm_up, name="course-warm-up", daemon=True).start()
     for _batch in saves:
         console.clear()
         code = run_once()

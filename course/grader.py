@@ -22,7 +22,14 @@ from course.files import TOOL_FOLDERS, locked, memory_temp_root, write_atomicall
 from course.manifest import Lesson, Manifest
 from course.mutation import UNUSED_PLUGINS, base_env, cache_dir
 from course.paths import GRADED_ENV, ONLY_ENV, RESULTS_ENV, ROOT_ENV, SCRATCH_ENV, STUDENT_DIR_ENV
-from course.processes import Run, read_events, scrubbed_env, start_pytest, stop_run
+from course.processes import (
+    Run,
+    read_events,
+    scrubbed_env,
+    start_idle_servers,
+    start_pytest,
+    stop_run,
+)
 from course.todos import todo_locations, where_to_look
 
 DEFAULT_TIMEOUT = 20.0
@@ -474,6 +481,12 @@ def grade(
         regressions=[result for result in everything if result.lesson != lesson.id],
         errors=errors,
     )
+
+
+def warm_up() -> None:
+    """Start a fork server per shard for this process's next grading (`course check --watch`
+    waits for a save meanwhile): its pytest processes then start without the imports."""
+    start_idle_servers(SHARDS, base_env(), UNUSED_PLUGINS)
 
 
 def _locate_todos(results: list[CheckpointResult], lessons: list[Lesson], root: Path) -> None:

@@ -10,7 +10,7 @@
 - `append_event` / `read_events`: the JSON-lines file a pytest plugin writes for its parent
   (course/mutation_probe.py writes the same format on its own: it runs where `course` is not
   importable);
-- `start_pytest` / `stop_run` / `close_servers`: a `python -m pytest` run (a mutation run, a
+- `start_pytest` / `stop_run` / `start_idle_servers` / `close_servers`: a `python -m pytest` run (a mutation run, a
   grading shard), forked from a warm server (course/forkserver.py) where the system can fork.
   The servers are shared by every thread of the process: a run takes an idle one, or starts
   one, and gives it back when it ends. A process that starts many runs (the package's tests,
@@ -323,7 +323,13 @@ def _take(
                 return server
             _servers.discard(server)
             kill_tree(server.process)  # its children, if any, with it
-    if not (FORKING and start):
+    return _new_server(server_env, unused_plugins) if start else None
+
+
+def _new_server(
+    server_env: Mapping[str, str], unused_plugins: tuple[str, ...]
+) -> forkserver.Server | None:
+    if not FORKING:
         return None
     try:
         server = forkserver.Server(server_env, unused_plugins)
@@ -332,6 +338,18 @@ def _take(
     with _servers_lock:
         _servers.add(server)
     return server
+
+
+def start_idle_servers(
+    count: int, server_env: Mapping[str, str], unused_plugins: tuple[str, ...]
+) -> None:
+    """Start servers until `count` are idle: the next runs fork at once (a process that waits
+    for its next grading starts them meanwhile)."""
+    while len(_idle) < count:
+        server = _new_server(server_env, unused_plugins)
+        if server is None:
+            return
+        _give_back(server)
 
 
 def _give_back(server: forkserver.Server) -> None:

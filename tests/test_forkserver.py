@@ -1,4 +1,5 @@
-"""The fork server (course/forkserver.py) as the mutation harness uses it (mutation._execute).
+"""The fork server (course/forkserver.py) as the mutation harness (mutation._execute) and the
+grader's shards use it, through course/processes.py.
 
 Each run is a child forked from a warm server: it must behave as a fresh `python -m pytest`
 would (exit code, output, environment, sys.path, TMPDIR), leave nothing behind for the next
@@ -22,7 +23,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from course import forkserver, mutation, processes
+from course import forkserver, grader, mutation, processes
+from course.manifest import load_manifest
 from course.processes import kill_tree
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,6 +214,25 @@ def _parent(pid: int) -> int:
     return psutil.Process(pid).ppid()
 
 
+def test_a_grading_after_warm_up_forks_its_shards_from_the_idle_servers() -> None:
+    """`course check --watch` warms servers up while the student edits: the next grading starts
+    its pytest processes from them, and gives them back."""
+    processes.close_servers()
+    grader.warm_up()
+    warm = set(processes._idle)
+    assert len(warm) == grader.SHARDS and all(server.process.poll() is None for server in warm)
+    manifest = load_manifest()
+    report = grader.grade(
+        manifest.get("00"),
+        ROOT / "lessons" / "00_overview" / "solved",
+        manifest=manifest,
+        checkpoints=ROOT / "checkpoints",
+        regressions=False,
+    )
+    assert report.passed, [(result.id, result.reason) for result in report.results]
+    assert processes._servers == warm and set(processes._idle) == warm  # none started, all back
+
+
 def test_without_fork_a_run_is_a_process_of_its_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -230,6 +251,9 @@ from pathlib import Path
 from course import mutation, processes
 from course.processes import children_die_on_interrupt
 
+# As `course` started from a terminal has it, even where this test's own runner was started in
+# the background of a shell (`cmd &` ignores SIGINT, and children inherit that).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 tree = Path(sys.argv[1])
 args = ["test_run.py", *mutation.PYTEST_OPTIONS, "--no-cov"]
 ended = []
