@@ -6,7 +6,10 @@ Each run is one `course check` subprocess, as a student starts it (it re-runs th
 the earlier lessons as regressions too). Every lesson runs first "cold", with an empty mutation
 cache of its own (COURSE_MUTATION_CACHE): nothing cached, as on a first check or in CI; then N
 times "warm" (--repeat, default 3) on that cache, as a student's next check with unchanged
-tests. Then one more case: a copy of solved(02) whose avatar endpoint never answers.
+tests. Then `course check 08 --watch` (--watch NN; '' for none) on a copy of solved(08) with
+the cache warm: the seconds from each save to the new score, 5 s of "editing" after each grading
+(a process that grades again forks its pytest processes from servers it warms up meanwhile).
+Then one more case: a copy of solved(02) whose avatar endpoint never answers.
 
 It prints one row per lesson (cold wall time, the median of the warm ones, the CPU time of the
 cold run and all its processes, exit code, score) against the targets of issue 8 (point 5):
@@ -19,13 +22,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import re
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 from dataclasses import dataclass
@@ -37,6 +43,8 @@ COLD_TARGET = 15.0
 WARM_TARGET = 5.0
 WARM_TOTAL_TARGET = 30.0
 HANG_TARGET = 30.0
+WATCH_LESSON = "08"  # the slowest warm check: its regrades by `course check --watch`
+WATCH_EDIT = 5.0  # seconds between a grading and the next save, as a student edits
 RUN_LIMIT = 600.0  # one `course check`, hangs included
 EXIT_WORDS = {0: "passed", 1: "failed", 2: "no checkpoints"}
 
@@ -125,6 +133,52 @@ def bench_hanging_copy() -> Run:
         return run_check(HANG_LESSON.split("_", 1)[0], copy, Path(tmp) / "cache")
 
 
+def bench_watch(name: str, repeat: int) -> list[float]:
+    """`course check NN --watch` on a copy of solved(NN), warm cache: seconds from each save to
+    the new score (after the first grading, as a student's edits give it the time to warm up)."""
+    lesson_id = name.split("_", 1)[0]
+    with tempfile.TemporaryDirectory(prefix="bench-grading-watch-") as tmp:
+        copy, cache = Path(tmp) / "copy", Path(tmp) / "cache"
+        shutil.copytree(ROOT / "lessons" / name / "solved", copy)
+        run_check(lesson_id, copy, cache)  # the mutation runs cached: a warm check
+        command = [*course_command(), "check", lesson_id, "--path", str(copy), "--watch"]
+        env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "COURSE_MUTATION_CACHE": str(cache)}
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
+        )
+        scores: queue.Queue[float] = queue.Queue()
+
+        def read() -> None:
+            assert process.stdout is not None
+            for line in process.stdout:
+                if "Бали:" in line:
+                    scores.put(time.perf_counter())
+
+        threading.Thread(target=read, daemon=True).start()
+        try:
+            scores.get(timeout=RUN_LIMIT)  # the first grading
+            time.sleep(WATCH_EDIT)  # the student edits
+            seconds = []
+            for number in range(repeat):
+                saved = time.perf_counter()
+                (copy / "notes.md").write_text(f"save {number}\n", encoding="utf-8")
+                seconds.append(scores.get(timeout=RUN_LIMIT) - saved)
+                time.sleep(WATCH_EDIT)
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=60)
+    return seconds
+
+
+def print_watch(name: str, seconds: list[float]) -> None:
+    median = statistics.median(seconds)
+    shown = ", ".join(f"{value:.2f}" for value in seconds)
+    print(
+        f"\n`course check {name[:2]} --watch`, a save to its new score: median {median:.2f} s "
+        f"(target <= {WARM_TARGET:g} s) {verdict(median <= WARM_TARGET)}; each: {shown}"
+    )
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
@@ -174,6 +228,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="warm runs; the median counts")
     parser.add_argument("--lessons", nargs="*", help="lesson names or ids (default: all nine)")
     parser.add_argument("--no-hang", action="store_true", help="skip the hanging copy")
+    parser.add_argument(
+        "--watch", default=WATCH_LESSON, help="lesson regraded by --watch ('' for none)"
+    )
     args = parser.parse_args()
     names = lesson_names()
     if args.lessons:
@@ -188,6 +245,9 @@ def main() -> int:
     repeat = max(args.repeat, 1)
     rows = [bench_lesson(name, repeat) for name in names]
     print_table(rows, repeat)
+    watched = [n for n in lesson_names() if args.watch and n.startswith(args.watch)]
+    if watched:
+        print_watch(watched[0], bench_watch(watched[0], repeat))
     if not args.no_hang:
         print_hang(bench_hanging_copy())
     load = os.getloadavg()
