@@ -10,8 +10,9 @@
 - `append_event` / `read_events`: the JSON-lines file a pytest plugin writes for its parent
   (course/mutation_probe.py writes the same format on its own: it runs where `course` is not
   importable);
-- `start_pytest` / `stop_run` / `start_idle_servers` / `close_servers`: a `python -m pytest` run (a mutation run, a
-  grading shard), forked from a warm server (course/forkserver.py) where the system can fork.
+- `start_pytest` / `stop_run` / `start_idle_servers` / `close_servers`: a `python -m pytest`
+  run (a mutation run, a grading shard), forked from a warm server (course/forkserver.py) where
+  the system can fork.
   The servers are shared by every thread of the process: a run takes an idle one, or starts
   one, and gives it back when it ends. A process that starts many runs (the package's tests,
   a grading's mutation pool) pays the imports of pytest and the app's libraries once per server.
@@ -316,13 +317,14 @@ def _take(
 ) -> forkserver.Server | None:
     """An idle server that is alive, else (`start`) a new one; None without fork or when none
     starts."""
-    with _servers_lock:
-        while _idle:
+    while True:
+        with _servers_lock:
+            if not _idle:
+                break
             server = _idle.pop()  # the one used last: its memory is the warmest
-            if server.process.poll() is None:
-                return server
-            _servers.discard(server)
-            kill_tree(server.process)  # its children, if any, with it
+        if server.process.poll() is None:
+            return server
+        _drop(server)  # died idle: its children, if any, with it
     return _new_server(server_env, unused_plugins) if start else None
 
 
