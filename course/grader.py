@@ -20,16 +20,9 @@ from typing import Any
 
 from course.files import TOOL_FOLDERS, locked, memory_temp_root, write_atomically
 from course.manifest import Lesson, Manifest
-from course.mutation import UNUSED_PLUGINS, base_env, cache_dir
+from course.mutation import CACHE_ENV, UNUSED_PLUGINS, base_env, cache_dir
 from course.paths import GRADED_ENV, ONLY_ENV, RESULTS_ENV, ROOT_ENV, SCRATCH_ENV, STUDENT_DIR_ENV
-from course.processes import (
-    Run,
-    read_events,
-    scrubbed_env,
-    start_idle_servers,
-    start_pytest,
-    stop_run,
-)
+from course.processes import Run, read_events, start_idle_servers, start_pytest, stop_run
 from course.todos import todo_locations, where_to_look
 
 DEFAULT_TIMEOUT = 20.0
@@ -41,7 +34,6 @@ STARTUP_LIMIT = 60.0  # pytest start and collection, before any test timer runs
 PER_TEST_SLACK = 5.0  # set-up and teardown around each test's own limit
 EXIT_GRACE = 5.0  # after the last result: threads the student left running may block exit
 POLL = 0.1
-SCRUBBED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "DATABASE_URL", "REDIS_URL")
 # Plugins a grading run does not use: each costs start-up time in every `course check`.
 DISABLED_PLUGINS = (
     *UNUSED_PLUGINS,  # cacheprovider would write .pytest_cache; the others cost seconds
@@ -197,18 +189,24 @@ def _pytest_args(folders: list[Path], root: Path, work: Path, timeout: float) ->
 def _environment(
     student: Path, results: Path, root: Path, lesson: Lesson, scratch: str | None = None
 ) -> dict[str, str]:
+    """The mutation runs' environment (`base_env`: the app's settings, TEST_*, PYTEST_* and
+    COURSE_* dropped, mail to a port where nothing listens), and the grader's own settings.
+
+    A student's shell often holds the app's settings (Cloudinary keys, RATE_LIMIT_ENABLED=false
+    from writing tests): they must not change a score. The copy runs on the grading session's
+    embedded defaults, as a forked shard does, whose server imported the libraries in this
+    environment. The mutation cache's folder is kept: where the student's runs are.
+    """
     package_parent = str(Path(__file__).resolve().parent.parent)  # `course` importable there
-    env = scrubbed_env(
-        (*SCRUBBED_ENV, SCRATCH_ENV),
-        first_on={"PYTHONPATH": package_parent},
-        PYTHONDONTWRITEBYTECODE="1",
-        **{
-            STUDENT_DIR_ENV: str(student),
-            RESULTS_ENV: str(results),
-            ROOT_ENV: str(root),
-            GRADED_ENV: lesson.name,  # a shard may not hold the graded lesson's checkpoints
-        },
-    )
+    env = base_env() | {
+        "PYTHONPATH": package_parent,
+        STUDENT_DIR_ENV: str(student),
+        RESULTS_ENV: str(results),
+        ROOT_ENV: str(root),
+        GRADED_ENV: lesson.name,  # a shard may not hold the graded lesson's checkpoints
+    }
+    if CACHE_ENV in os.environ:
+        env[CACHE_ENV] = os.environ[CACHE_ENV]
     if scratch is not None:
         env[SCRATCH_ENV] = scratch
     return env

@@ -294,8 +294,9 @@ STATEFUL_MAIN = (
     + "\nfrom app.stateful import GREETING, cache, get_flag, install, limiter  # noqa: E402\n"
     + "\ninstall(app)\n"
 )
-# Where the hanging copies write a line (their process id) each time the hang starts.
-CALLS_ENV = "COURSE_TEST_CALLS_LOG"
+# Where the hanging copies write a line (their process id) each time the hang starts: a name of
+# the copy's own, which reaches it (the grader drops COURSE_* and the app's settings).
+CALLS_ENV = "HANG_CALLS_LOG"
 HANGING_CACHE = f"""
 import asyncio
 import os

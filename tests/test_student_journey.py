@@ -45,13 +45,30 @@ WATCH_SECONDS = 120.0
 NEXT_STEP = "Далі: "
 
 
+# What a student's shell holds after lessons 02-03: Cloudinary keys exported to try real
+# uploads, the limiter switched off while writing tests. A grading runs the copy on embedded
+# defaults: with these set, a copy that is right still passes (02 and 03 are re-checked by 04).
+STUDENT_SHELL = {
+    "CLOUDINARY_CLOUD_NAME": "my-cloud",
+    "CLOUDINARY_API_KEY": "123456789012345",
+    "CLOUDINARY_API_SECRET": "not-a-real-secret",
+    "RATE_LIMIT_ENABLED": "false",
+    "JWT_SECRET_KEY": "my-own-secret",
+}
+
+
 def course_env() -> dict[str, str]:
-    """The course of this repository (where `uv run --project` finds it), no earlier result reused.
+    """The course of this repository (where `uv run --project` finds it), no earlier result
+    reused, in a student's shell (STUDENT_SHELL).
 
     uv may use only the lock file and its cache: the test needs no network.
     """
     env = {key: value for key, value in os.environ.items() if not key.startswith("COURSE_")}
-    return env | {CACHE_ENV: "off", "UV_FROZEN": "1", "UV_OFFLINE": "1", "COLUMNS": "80"}
+    return (
+        env
+        | STUDENT_SHELL
+        | {CACHE_ENV: "off", "UV_FROZEN": "1", "UV_OFFLINE": "1", "COLUMNS": "80"}
+    )
 
 
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
