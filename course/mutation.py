@@ -339,7 +339,8 @@ def build_tree(suite: Suite, destination: Path) -> None:
 
 
 def base_env() -> dict[str, str]:
-    """Every run's environment, without what is its own (the fork servers start in this)."""
+    """Every run's environment, without what is its own: the student's tests here, the
+    grader's pytest processes (`grader._environment`); the fork servers start in it."""
     return scrubbed_env(SCRUBBED, SCRUBBED_PREFIXES, **HARNESS_ENV)
 
 
