@@ -34,12 +34,14 @@ STARTUP_LIMIT = 60.0  # pytest start and collection, before any test timer runs
 PER_TEST_SLACK = 5.0  # set-up and teardown around each test's own limit
 EXIT_GRACE = 5.0  # after the last result: threads the student left running may block exit
 POLL = 0.1
-# Plugins a grading run does not use: each costs start-up time in every `course check`.
+# The installed pytest plugins a grading run loads; no other is auto-loaded. pytest marks every
+# package of an auto-loadable plugin's distribution for assertion rewriting (anyio, Faker, ...):
+# the app's imports of them were rewritten in every run (~0.2-1 s of CPU a process), as
+# PYTHONDONTWRITEBYTECODE keeps pytest from caching a rewrite.
+PLUGINS = ("pytest_asyncio.plugin", "pytest_timeout", "course.grader_plugin")
+# pytest's own plugins a grading run does not use: each costs start-up time in every check.
 DISABLED_PLUGINS = (
-    *UNUSED_PLUGINS,  # cacheprovider would write .pytest_cache; the others cost seconds
-    "anyio",  # checkpoints run on pytest-asyncio
-    "pytest_cov",
-    "platformdirs",
+    "cacheprovider",  # it would write .pytest_cache
     "doctest",
     "pastebin",
     "junitxml",
@@ -48,6 +50,12 @@ DISABLED_PLUGINS = (
     "stepwise",
     "unraisableexception",  # its gc.collect() at exit alone costs 0.1-0.2 s
     "threadexception",
+)
+# What every pytest run over the checkpoints is given for its plugins (the site collects them so).
+PLUGIN_ARGS = (
+    "--disable-plugin-autoload",
+    *(arg for name in PLUGINS for arg in ("-p", name)),
+    *(arg for name in DISABLED_PLUGINS for arg in ("-p", f"no:{name}")),
 )
 PYTEST_INI = """[pytest]
 asyncio_mode = auto
@@ -175,9 +183,7 @@ def _pytest_args(folders: list[Path], root: Path, work: Path, timeout: float) ->
         str(ini),  # our own config: a pyproject.toml up the tree must not add options
         f"--rootdir={root}",
         f"--confcutdir={root}",
-        "-p",
-        "course.grader_plugin",
-        *(arg for name in DISABLED_PLUGINS for arg in ("-p", f"no:{name}")),
+        *PLUGIN_ARGS,
         "-q",
         "--import-mode=importlib",  # lessons may reuse test file names
         f"--timeout={timeout:g}",

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from course.diff import file_diffs
-from course.grader import DISABLED_PLUGINS, PYTEST_INI
+from course.grader import PLUGIN_ARGS, PYTEST_INI
 from course.manifest import Lesson, Manifest, ManifestError
 from course.markers import MarkerError, parse, render
 from course.paths import RESULTS_ENV, STUDENT_DIR_ENV
@@ -165,9 +165,7 @@ def collect_checkpoints(root: Path) -> dict[str, list[dict[str, Any]]]:
             f"--rootdir={root}",
             f"--confcutdir={root}",
             "--import-mode=importlib",
-            "-p",
-            "course.grader_plugin",
-            *(arg for name in DISABLED_PLUGINS for arg in ("-p", f"no:{name}")),
+            *PLUGIN_ARGS,
         ]
         # An empty student folder: collection imports no student code and migrates nothing.
         env = {**os.environ, RESULTS_ENV: str(results), STUDENT_DIR_ENV: str(student)}
