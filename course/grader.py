@@ -35,8 +35,8 @@ PER_TEST_SLACK = 5.0  # set-up and teardown around each test's own limit
 EXIT_GRACE = 5.0  # after the last result: threads the student left running may block exit
 POLL = 0.1
 # The installed pytest plugins a grading run loads; no other is auto-loaded. pytest marks every
-# package of an auto-loadable plugin's distribution for assertion rewriting (anyio, Faker, ...):
-# the app's imports of them were rewritten in every run (~0.2-1 s of CPU a process), as
+# package of an auto-loadable plugin's distribution for assertion rewriting (anyio, Faker, ...),
+# so the app's imports of them would be rewritten in every process (~0.2-1 s of CPU each):
 # PYTHONDONTWRITEBYTECODE keeps pytest from caching a rewrite.
 PLUGINS = ("pytest_asyncio.plugin", "pytest_timeout", "course.grader_plugin")
 # pytest's own plugins a grading run does not use: each costs start-up time in every check.
